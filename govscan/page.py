@@ -1,0 +1,136 @@
+"""A fetched HTML page, parsed once, shared read-only by every check and extractor."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Mapping
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from govscan.urls import normalize
+
+# (selector, attribute) pairs whose values are links the crawler checks.
+LINK_SOURCES: tuple[tuple[str, str], ...] = (
+    ("a", "href"), ("area", "href"), ("img", "src"), ("img", "srcset"), ("script", "src"),
+    ("link", "href"), ("iframe", "src"), ("frame", "src"), ("source", "src"),
+    ("source", "srcset"), ("embed", "src"), ("video", "src"), ("audio", "src"),
+)
+# <link rel=...> values that are not resources to check.
+_LINK_REL_SKIP = {"dns-prefetch", "preconnect", "canonical", "alternate", "search",
+                  "pingback", "shortlink", "manifest", "prefetch", "preload"}
+_INVISIBLE = {"script", "style", "noscript", "template", "head", "title"}
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    url: str
+    tag: str
+    attr: str
+    text: str = ""
+    node_index: int = 0
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    final_url: str
+    status: int
+    text: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = "text/html"
+    encoding: str = "utf-8"
+    depth: int = 0
+    redirects: tuple[str, ...] = ()
+    is_homepage: bool = False
+
+    @classmethod
+    def from_html(cls, url: str, html: str, **kw) -> "Page":
+        """Build a page from markup (tests, extractors of script-written content)."""
+        return cls(url=url, final_url=kw.pop("final_url", url), status=kw.pop("status", 200),
+                   text=html, **kw)
+
+    @cached_property
+    def tree(self) -> LexborHTMLParser:
+        return LexborHTMLParser(self.text)
+
+    @cached_property
+    def base_url(self) -> str:
+        base = self.tree.css_first("base[href]")
+        if base is not None:
+            href = normalize(base.attributes.get("href") or "", self.final_url)
+            if href:
+                return href
+        return self.final_url
+
+    @cached_property
+    def title(self) -> str:
+        node = self.tree.css_first("title")
+        return _WS.sub(" ", node.text()).strip() if node is not None else ""
+
+    @cached_property
+    def meta(self) -> Mapping[str, str]:
+        """``<meta name|property|http-equiv=... content=...>``, keys lower-cased, first wins."""
+        out: dict[str, str] = {}
+        for node in self.tree.css("meta"):
+            attrs = node.attributes
+            key = attrs.get("name") or attrs.get("property") or attrs.get("http-equiv")
+            if key and key.lower() not in out:
+                out[key.strip().lower()] = (attrs.get("content") or "").strip()
+        return out
+
+    @cached_property
+    def links(self) -> tuple[PageLink, ...]:
+        found: list[PageLink] = []
+        base = self.base_url
+        for index, (tag, attr) in enumerate(LINK_SOURCES):
+            for node in self.tree.css(f"{tag}[{attr}]"):
+                if tag == "link" and _skip_link_rel(node):
+                    continue
+                raw = node.attributes.get(attr) or ""
+                values = _srcset_urls(raw) if attr == "srcset" else [raw]
+                text = link_text(node) if tag in ("a", "area") else ""
+                for value in values:
+                    url = normalize(value, base)
+                    if url:
+                        found.append(PageLink(url, tag, attr, text, index))
+        return tuple(found)
+
+    @cached_property
+    def visible_text(self) -> str:
+        """Body text without script/style content, whitespace folded."""
+        root = self.tree.body or self.tree.root
+        if root is None:
+            return ""
+        parts = [n.text_content or "" for n in root.traverse(include_text=True)
+                 if n.tag == "-text" and not _inside_invisible(n)]
+        return _WS.sub(" ", " ".join(parts)).strip()
+
+
+def link_text(node: LexborNode) -> str:
+    text = _WS.sub(" ", node.text(deep=True)).strip()
+    if not text:
+        img = node.css_first("img")
+        if img is not None:
+            text = (img.attributes.get("alt") or img.attributes.get("title") or "").strip()
+    return text or (node.attributes.get("title") or "").strip()
+
+
+def _inside_invisible(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in _INVISIBLE:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _skip_link_rel(node: LexborNode) -> bool:
+    rel = {r.lower() for r in (node.attributes.get("rel") or "").split()}
+    return bool(rel & _LINK_REL_SKIP)
+
+
+def _srcset_urls(srcset: str) -> list[str]:
+    return [c.strip().split()[0] for c in srcset.split(",") if c.strip()]
