@@ -1,0 +1,305 @@
+"""Command line: parse arguments, load config, call the run, pick reporters, map exit codes.
+
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it (for ``veto``: a
+site is 不合格); 2 bad usage, sites file or rules file; 3 a run that could not complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from govscan import __version__
+from govscan.errors import ConfigError, GovscanError, RunError
+
+FAIL_ON = ("veto", "error", "warning", "never")
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"govscan: {message}", err=True)
+    sys.exit(code)
+
+
+def exit_code(report: dict[str, Any], fail_on: str) -> int:
+    if fail_on == "never":
+        return EXIT_OK
+    if fail_on == "veto":
+        return EXIT_FINDINGS if any(not s["verdict"]["qualified"] for s in report["sites"]) else EXIT_OK
+    wanted = {"error": {"error"}, "warning": {"error", "warning"}}[fail_on]
+    found = any(f["level"] in wanted for s in report["sites"] for f in s["findings"])
+    return EXIT_FINDINGS if found else EXIT_OK
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="govscan")
+def main() -> None:
+    """govscan: compliance scanner for Chinese government websites."""
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False), help="Sites file (YAML, or one URL a line).")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False), help="rules.yaml (default: bundled preset).")
+@click.option("--out", "out_dir", default="govscan-report", show_default=True, type=click.Path(file_okay=False))
+@click.option("--format", "formats", multiple=True, help="html|json|junit|md|xlsx (repeatable; default html and json).")
+@click.option("--as-of", "as_of", help="Date the date rules measure against (YYYY-MM-DD; default today).")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Pages per site.")
+@click.option("--max-depth", type=click.IntRange(min=0), help="Link depth from the homepage.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight in the whole run.")
+@click.option("--per-host", type=click.IntRange(min=1), help="Requests in flight per host.")
+@click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one host.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds per request.")
+@click.option("--connect-to", "connect_to", multiple=True, metavar="HOST1:PORT1:HOST2:PORT2",
+              help="As curl: requests for HOST1:PORT1 go to HOST2:PORT2 (Host header and TLS name stay HOST1).")
+@click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (authorised self-inspection).")
+@click.option("--only", multiple=True, metavar="RULE", help="Run only these rules (repeatable).")
+@click.option("--skip", multiple=True, metavar="RULE", help="Do not run these rules (repeatable).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="History store (SQLite).")
+@click.option("--no-progress", is_flag=True, help="No live progress display.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@click.option("-v", "--verbose", is_flag=True, help="Also list every finding on the console.")
+def scan(urls, sites_file, rules_file, out_dir, formats, as_of, max_pages, max_depth, concurrency, per_host,
+         delay, timeout, connect_to, ignore_robots, only, skip, fail_on, db_path, no_progress, quiet, verbose):
+    """Crawl the sites, run the rules, write reports."""
+    from govscan import config as config_mod
+
+    overrides = {"max_pages": max_pages, "max_depth": max_depth, "concurrency": concurrency,
+                 "per_host": per_host, "delay": delay, "timeout": timeout}
+    try:
+        cfg = config_mod.load(sites_file, tuple(urls), rules_file, _date(as_of), overrides)
+        _check_rule_ids(only, "--only")
+        _check_rule_ids(skip, "--skip")
+        _check_connect_to(connect_to)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    code = execute(cfg, out_dir=out_dir, formats=formats, connect_to=connect_to, ignore_robots=ignore_robots,
+                   only=only, skip=skip, fail_on=fail_on, progress=not (no_progress or quiet),
+                   quiet=quiet, verbose=verbose)
+    sys.exit(code)
+
+
+def _check_rule_ids(ids, flag: str) -> None:
+    from govscan.rules import registry
+
+    for rule_id in ids:
+        if rule_id not in registry():
+            raise ConfigError("command line", flag, f"unknown rule '{rule_id}' (see `govscan rules`)")
+
+
+def _check_connect_to(specs) -> None:
+    from govscan.fetch import ConnectRule
+
+    for spec in specs:
+        try:
+            ConnectRule.parse(spec)
+        except ValueError as exc:
+            raise ConfigError("command line", "--connect-to", str(exc)) from None
+
+
+def _formats(formats) -> list[str]:
+    from govscan.reports import REPORTERS
+
+    chosen = list(dict.fromkeys(formats or ("html", "json")))
+    for name in chosen:
+        if name not in REPORTERS:
+            _fail(f"--format: unknown format '{name}' (choose from {', '.join(REPORTERS)})", EXIT_USAGE)
+    return chosen
+
+
+def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(), skip=(), fail_on="error",
+            progress=True, quiet=False, verbose=False, transport=None) -> int:
+    """Run a scan and write its reports; returns the exit code. Shared by scan and demo."""
+    from rich.console import Console
+
+    from govscan.reports import write_reports
+    from govscan.reports.console import RichProgress, print_summary, print_findings
+    from govscan.run import RunOptions, run
+
+    chosen = _formats(formats)
+    console = Console(stderr=True)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".govscan-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        _fail(f"cannot write reports to {out}: {exc.strerror or exc}", EXIT_INCOMPLETE)
+    options = RunOptions(only=frozenset(only), skip=frozenset(skip), ignore_robots=ignore_robots,
+                         connect_to=tuple(connect_to), transport=transport)
+    show = progress and console.is_terminal
+    if show:
+        with RichProgress(console, len(cfg.sites)) as live:
+            options.progress = live
+            report = run(cfg, options)
+    else:
+        report = run(cfg, options)
+    data = report.to_dict()
+    try:
+        paths = write_reports(data, chosen, out)
+    except OSError as exc:
+        _fail(f"cannot write reports to {out}: {exc.strerror or exc}", EXIT_INCOMPLETE)
+    if not quiet:
+        out_console = Console()
+        if verbose:
+            print_findings(data, out_console)
+        print_summary(data, out_console, paths)
+    if not data["run"]["complete"]:
+        if not quiet:
+            click.echo("govscan: the scan was interrupted; reports are marked incomplete", err=True)
+        return EXIT_INCOMPLETE
+    return exit_code(data, fail_on)
+
+
+@main.command()
+@click.argument("rule_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable catalogue.")
+def rules(rule_id, as_json):
+    """The rule catalogue, or one rule in full."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from govscan.rules import registry
+
+    catalogue = registry()
+    if rule_id and rule_id not in catalogue:
+        _fail(f"unknown rule '{rule_id}' (see `govscan rules`)", EXIT_USAGE)
+    selected = [catalogue[rule_id]] if rule_id else list(catalogue.values())
+    if as_json:
+        click.echo(json.dumps([{"id": r.id, "title": r.title, "level": r.level, "scope": r.scope,
+                                "indicator": r.indicator, "basis": r.basis, "family": r.family,
+                                "options": dict(r.options)} for r in selected], ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    if rule_id:
+        rule = selected[0]
+        console.print(f"[bold]{rule.id}[/bold]  {rule.title}")
+        console.print(f"级别: {rule.level}    范围: {rule.scope}    指标: {rule.indicator}    族: {rule.family}")
+        console.print(f"依据: {rule.basis}")
+        if rule.options:
+            console.print("选项（默认值）:")
+            for name, value in rule.options.items():
+                console.print(f"  {name}: {json.dumps(value, ensure_ascii=False)}", markup=False)
+        console.print()
+        console.print(rule.doc, markup=False)
+        return
+    table = Table(title=f"govscan 规则目录（{len(selected)} 条）")
+    for column in ("id", "标题", "级别", "指标", "依据"):
+        table.add_column(column, overflow="fold")
+    for rule in selected:
+        table.add_row(rule.id, rule.title, rule.level, rule.indicator, rule.basis)
+    console.print(table)
+
+
+@main.command()
+@click.argument("result", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "formats", multiple=True, required=True, help="html|json|junit|md|xlsx (repeatable).")
+@click.option("--out", "out_dir", default="govscan-report", show_default=True, type=click.Path(file_okay=False))
+def report(result, formats, out_dir):
+    """Re-render reports from a saved JSON result."""
+    from govscan.reports import load_report, write_reports
+
+    chosen = _formats(formats)
+    try:
+        data = load_report(result)
+    except GovscanError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    try:
+        paths = write_reports(data, chosen, Path(out_dir))
+    except OSError as exc:
+        _fail(f"cannot write reports to {out_dir}: {exc.strerror or exc}", EXIT_INCOMPLETE)
+    for path in paths:
+        click.echo(str(path))
+
+
+@main.command()
+@click.option("--out", "out_dir", default="govscan-demo", show_default=True, type=click.Path(file_okay=False))
+@click.option("--as-of", "as_of", default=None, help="Date for the date rules (default: the fixtures' date).")
+@click.option("--no-progress", is_flag=True)
+@click.option("-q", "--quiet", is_flag=True)
+def demo(out_dir, as_of, no_progress, quiet):
+    """Serve the bundled sample sites on 127.0.0.1 and scan them, writing all reports."""
+    from govscan import config as config_mod, serve
+    from govscan.reports import REPORTERS
+
+    server = serve.start()
+    try:
+        if not quiet:
+            click.echo(f"govscan demo: sample sites served on 127.0.0.1:{server.port}", err=True)
+        try:
+            cfg = config_mod.load(str(serve.fixtures_root() / "sites.yaml"), (), None,
+                                  _date(as_of) or serve.DEMO_AS_OF)
+        except ConfigError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        code = execute(cfg, out_dir=out_dir, formats=list(REPORTERS), connect_to=(f"::127.0.0.1:{server.port}",),
+                       fail_on="never", progress=not (no_progress or quiet), quiet=quiet)
+    finally:
+        server.stop()
+    sys.exit(code)
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def init(force):
+    """Write a starter sites.yaml and rules.yaml in the current folder."""
+    from govscan.rules import PRESET_DIR
+
+    files = {
+        Path("sites.yaml"): STARTER_SITES,
+        Path("rules.yaml"): "# 在默认规则之上只写需要改动的部分。\nextends: default\n\n"
+                            + "# 完整的默认值（可复制需要的行到上面）：\n"
+                            + "".join(f"# {line}\n" if line else "#\n"
+                                      for line in (PRESET_DIR / "default.yaml").read_text("utf-8").splitlines()),
+    }
+    for path, text in files.items():
+        if path.exists() and not force:
+            _fail(f"{path} exists (use --force to overwrite)", EXIT_USAGE)
+    for path, text in files.items():
+        path.write_text(text, "utf-8")
+        click.echo(f"wrote {path}")
+
+
+STARTER_SITES = """\
+# 待检查的网站列表。每个站点：url 必填，其余可选。
+sites:
+  - id: example
+    name: 示例市人民政府
+    url: https://www.example.gov.cn/
+    kind: portal                      # portal | department | other
+    owner: 示例市人民政府办公室          # 主办单位，整改通知书的收件单位
+    parent: https://www.gov.cn/       # 上级政府门户，首页应有链接
+    # connect_to: 127.0.0.1:8080      # 把该站点的请求发往测试服务器（同 curl --connect-to）
+    # max_pages: 3000
+    # rules: {column-stale: {level: warning}}
+"""
+
+
+def _guard(fn):
+    """No traceback for expected errors, whichever command raised them."""
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except RunError as exc:
+            _fail(str(exc), EXIT_INCOMPLETE)
+    return wrapper
+
+
+main.main = _guard(main.main)  # type: ignore[method-assign]

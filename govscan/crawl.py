@@ -1,0 +1,263 @@
+"""One site's crawl: frontier, scope, depth and page caps, then its link checks.
+
+``scan_site`` is the independent unit of work of a run: it needs only the site's config,
+the run config and a Fetcher, and returns a SiteResult of plain data. Every page is handed
+to the page rules and the extractors once, then dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from govscan import extract
+from govscan.config import RunConfig, SiteConfig
+from govscan.engine import Engine
+from govscan.facts import AdminProbe, SiteFacts
+from govscan.fetch import Fetcher
+from govscan.model import CheckedLink, Context, LinkRef
+from govscan.page import Page
+from govscan.progress import NoProgress, Progress
+from govscan.report import CrawlStats, SiteResult
+from govscan.scoring import score
+from govscan.urls import host_of, normalize
+
+PAGE_TAGS = frozenset({"a", "area", "iframe", "frame"})
+# Targets never parsed as pages: checked with HEAD first.
+ATTACHMENT_EXT = frozenset({
+    ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".ofd", ".txt", ".csv",
+    ".zip", ".rar", ".7z", ".gz", ".tar", ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".svg",
+    ".ico", ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".mov", ".swf", ".apk", ".exe", ".dmg", ".iso",
+    ".css", ".js", ".xml", ".json", ".ceb", ".caj", ".tif", ".tiff",
+})
+MAX_SKIPPED = 2000
+
+
+def _ext(url: str) -> str:
+    path = urlsplit(url).path.lower()
+    dot = path.rfind(".")
+    return path[dot:] if dot > path.rfind("/") else ""
+
+
+def is_page_target(url: str, tag: str) -> bool:
+    return tag in PAGE_TAGS and _ext(url) not in ATTACHMENT_EXT
+
+
+@dataclass
+class SiteState:
+    """Mutable state of one site's scan, readable when the scan is interrupted."""
+
+    site: SiteConfig
+    facts: SiteFacts
+    engine: Engine
+    stats: CrawlStats = field(default_factory=CrawlStats)
+    refs: dict[str, list[LinkRef]] = field(default_factory=dict)
+    on_homepage: set[str] = field(default_factory=set)
+    complete: bool = False
+
+    def result(self, config: RunConfig) -> SiteResult:
+        findings = sorted(self.engine.findings)
+        return SiteResult(
+            id=self.site.id, name=self.site.name, url=self.site.url, kind=self.site.kind,
+            owner=self.site.owner, final_url=self.facts.final_url, crawl=self.stats,
+            verdict=score(findings, self.facts, config.scoring, complete=self.complete),
+            findings=findings, errors=list(self.engine.errors), complete=self.complete,
+        )
+
+
+def new_state(site: SiteConfig, config: RunConfig, only: frozenset[str] = frozenset(),
+              skip: frozenset[str] = frozenset()) -> SiteState:
+    context = Context(site=site.info(), as_of=config.as_of)
+    engine = Engine(config.rules_for(site), context, only=only, skip=skip)
+    return SiteState(site=site, facts=SiteFacts(site=context.site), engine=engine)
+
+
+class SiteCrawl:
+    def __init__(self, state: SiteState, config: RunConfig, fetcher: Fetcher, progress: Progress) -> None:
+        self.state = state
+        self.config = config
+        self.fetcher = fetcher
+        self.progress = progress
+        site = state.site
+        self.hosts = {site.host, *site.aliases, *config.crawl.aliases}
+        self.max_pages = site.max_pages if site.max_pages is not None else config.crawl.max_pages
+        self.max_depth = site.max_depth if site.max_depth is not None else config.crawl.max_depth
+        self.queued: set[str] = set()
+        self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        self.to_check: set[str] = set()
+        self.robots_blocked: set[str] = set()
+
+    def skip(self, url: str, reason: str) -> None:
+        if len(self.state.stats.skipped) < MAX_SKIPPED:
+            self.state.stats.skipped.append({"url": url, "reason": reason})
+
+    async def run(self, slots: asyncio.Semaphore | None = None) -> None:
+        state, site = self.state, self.state.site
+        started = time.monotonic()
+        state.stats.ignored_robots = self.fetcher.ignore_robots
+        try:
+            async with slots or asyncio.Semaphore(1):
+                self.progress.site_started(site.id, site.name)
+                await self._crawl_pages()
+        finally:
+            self.fetcher.crawl_finished(self.hosts)
+        await self._check_links()
+        await self._probe_extras()
+        state.facts.pages = state.stats.pages
+        state.engine.run("site", state.facts, site.url)
+        state.stats.duration_s = time.monotonic() - started
+        state.complete = True
+
+    # ------------------------------------------------------------ pages
+
+    async def _crawl_pages(self) -> None:
+        site = self.state.site
+        home = await self.fetcher.fetch_page(site.url)
+        self.state.facts.homepage = home.result
+        self.state.facts.final_url = home.result.final_url
+        self.queued.add(site.url)
+        if not home.result.ok or home.page is None:
+            return
+        final_host = host_of(home.result.final_url or site.url)
+        if final_host and final_host not in self.hosts:
+            self.hosts.add(final_host)  # www → non-www and similar: the site lives there now
+            self.fetcher.crawl_started([final_host])
+        await self._handle(home.page, depth=0, is_home=True, truncated=home.truncated)
+        workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.config.crawl.per_host * 2))]
+        try:
+            await self.queue.join()
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _worker(self) -> None:
+        while True:
+            url, depth = await self.queue.get()
+            try:
+                if not await self.fetcher.allowed(url):
+                    self.robots_blocked.add(url)
+                    self.skip(url, "robots")
+                    continue
+                fetched = await self.fetcher.fetch_page(url)
+                if fetched.page is not None:
+                    await self._handle(fetched.page, depth=depth, is_home=False, truncated=fetched.truncated)
+            finally:
+                self.queue.task_done()
+
+    async def _handle(self, page: Page, depth: int, is_home: bool, truncated: bool) -> None:
+        state = self.state
+        if truncated:
+            self.skip(page.url, f"truncated: larger than {self.config.crawl.max_page_bytes} bytes")
+        if "javascript" in page.content_type:
+            extract.collect(page, state.facts)
+            return
+        page = Page(url=page.url, final_url=page.final_url, status=page.status, text=page.text,
+                    headers=page.headers, content_type=page.content_type, encoding=page.encoding,
+                    depth=depth, redirects=page.redirects, is_homepage=is_home)
+        state.stats.pages += 1
+        self.progress.page_done(state.site.id, page.url)
+        state.engine.run("page", page, page.url)
+        extract.collect(page, state.facts)
+        for link in page.links:
+            self.state.refs.setdefault(link.url, []).append(LinkRef(page.url, link.tag, link.attr, link.text[:80]))
+            if is_home:
+                state.on_homepage.add(link.url)
+            self._consider(link.url, link.tag, depth + 1)
+        for url in extract.extra_links(page):
+            url = normalize(url, page.base_url)
+            if url and host_of(url) in self.hosts:
+                self._enqueue(url, depth + 1, force=True)
+        await asyncio.sleep(0)  # let other sites' coroutines run between big pages
+
+    def _consider(self, url: str, tag: str, depth: int) -> None:
+        if host_of(url) in self.hosts and is_page_target(url, tag):
+            if not self._enqueue(url, depth):
+                self.to_check.add(url)
+        else:
+            self.to_check.add(url)
+
+    def _enqueue(self, url: str, depth: int, force: bool = False) -> bool:
+        if url in self.queued:
+            return True
+        if depth > self.max_depth and not force:
+            return False
+        if len(self.queued) >= self.max_pages:
+            self.state.stats.truncated = True
+            return False
+        self.queued.add(url)
+        self.queue.put_nowait((url, depth))
+        return True
+
+    # ------------------------------------------------------------ links
+
+    async def _check_links(self) -> None:
+        state = self.state
+        targets = sorted(set(state.refs))
+        semaphore = asyncio.Semaphore(max(1, self.config.crawl.concurrency))
+
+        async def one(url: str) -> None:
+            refs = state.refs[url]
+            internal = host_of(url) in self.hosts
+            if not internal and not self.config.crawl.check_external:
+                self.skip(url, "external links not checked")
+                return
+            if url in self.robots_blocked:
+                return
+            if internal and url not in self.queued and not await self.fetcher.allowed(url):
+                self.skip(url, "robots")
+                return
+            prefer_head = not any(is_page_target(url, r.tag) for r in refs)
+            async with semaphore:
+                result = await self.fetcher.check(url, prefer_head)
+            state.stats.links_checked += 1
+            if result.redirects:
+                state.stats.redirects.append({"url": url, "chain": list(result.redirects) + [result.final_url],
+                                              "status": result.status})
+            self.progress.link_done(state.site.id, url, result.ok)
+            checked = CheckedLink(result=result, refs=tuple(refs), on_homepage=url in state.on_homepage,
+                                  internal=internal)
+            state.engine.run("link", checked, url)
+
+        await asyncio.gather(*(one(url) for url in targets))
+
+    # ------------------------------------------------------------ site-level probes
+
+    async def _probe_extras(self) -> None:
+        """Requests some site rules need beyond the crawl; made only when those rules are on."""
+        state, engine = self.state, self.state.engine
+        site_url = state.site.url
+        if engine.rule_enabled("no-https"):
+            parts = urlsplit(site_url)
+            twin = parts._replace(scheme="https" if parts.scheme == "http" else "http").geturl()
+            twin = normalize(twin) or twin
+            result = await self.fetcher.check(twin, prefer_head=False)
+            if parts.scheme == "http":
+                state.facts.http_homepage, state.facts.https_homepage = state.facts.homepage, result
+            else:
+                state.facts.http_homepage, state.facts.https_homepage = result, state.facts.homepage
+        if engine.rule_enabled("admin-exposed"):
+            paths = engine.settings["admin-exposed"].options.get("paths", [])
+            base = state.facts.final_url or site_url
+            for path in paths:
+                url = normalize(path, base)
+                if url is None:
+                    continue
+                fetched = await self.fetcher.fetch_page(url)
+                page, result = fetched.page, fetched.result
+                has_form = page is not None and page.tree.css_first("input[type=password]") is not None
+                state.facts.admin_probes.append(AdminProbe(
+                    url=url, status=result.status, final_url=result.final_url,
+                    title=(page.title if page is not None else "")[:120], has_login_form=has_form,
+                    error=result.error))
+
+
+async def scan_site(state: SiteState, config: RunConfig, fetcher: Fetcher,
+                    progress: Progress | None = None) -> SiteResult:
+    """Scan one site on its own (the unit a worker of a task queue runs)."""
+    crawl = SiteCrawl(state, config, fetcher, progress or NoProgress())
+    fetcher.crawl_started(crawl.hosts)
+    await crawl.run()
+    return state.result(config)

@@ -1,0 +1,408 @@
+"""Every network call of a run: client, --connect-to, politeness, retries, robots, caps.
+
+One ``Fetcher`` per run. It keeps the run's table of link results so that every distinct
+URL is requested once, however many pages and sites link it. Nothing else imports httpx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Iterable
+from urllib import robotparser
+from urllib.parse import urlsplit
+
+import httpx
+
+from govscan import __version__
+from govscan.charset import decode
+from govscan.config import CrawlSettings
+from govscan.model import LinkResult
+from govscan.page import Page
+from govscan.urls import host_port, normalize
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+SNIPPET_CHARS = 2000
+LINK_BODY_BYTES = 262_144  # enough of a linked page to judge a soft 404
+
+
+# ------------------------------------------------------------------ --connect-to
+
+@dataclass(frozen=True)
+class ConnectRule:
+    """curl's HOST1:PORT1:HOST2:PORT2; an empty HOST1/PORT1 matches any, HOST2/PORT2 keep."""
+
+    host1: str
+    port1: int | None
+    host2: str
+    port2: int | None
+
+    @classmethod
+    def parse(cls, spec: str) -> "ConnectRule":
+        parts = _split_connect(spec)
+        if len(parts) != 4:
+            raise ValueError(f"--connect-to must be HOST1:PORT1:HOST2:PORT2, not {spec!r}")
+        h1, p1, h2, p2 = parts
+        try:
+            return cls(h1.lower().strip("[]"), int(p1) if p1 else None, h2.strip("[]"), int(p2) if p2 else None)
+        except ValueError:
+            raise ValueError(f"--connect-to ports must be numbers: {spec!r}") from None
+
+    def matches(self, host: str, port: int) -> bool:
+        return (not self.host1 or self.host1 == host) and (self.port1 is None or self.port1 == port)
+
+
+def _split_connect(spec: str) -> list[str]:
+    """Split on ':' outside [IPv6] brackets."""
+    parts, current, depth = [], "", 0
+    for ch in spec:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        if ch == ":" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return parts
+
+
+class ConnectToTransport(httpx.AsyncBaseTransport):
+    """Sends requests for HOST1:PORT1 to HOST2:PORT2; Host header and TLS name stay HOST1."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, rules: Iterable[ConnectRule]) -> None:
+        self.inner = inner
+        self.rules = tuple(rules)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        for rule in self.rules:
+            if rule.matches(host, port):
+                request.url = request.url.copy_with(host=rule.host2 or host, port=rule.port2 or port)
+                if request.url.scheme == "https":
+                    request.extensions = {**request.extensions, "sni_hostname": host}
+                break
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+# ------------------------------------------------------------------ results
+
+@dataclass
+class Fetched:
+    """A finished request: its LinkResult plus, for pages, the decoded Page."""
+
+    result: LinkResult
+    page: Page | None = None
+    truncated: bool = False
+
+
+@dataclass
+class _HostSlot:
+    semaphore: asyncio.Semaphore
+    delay: float
+    last: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def wait_turn(self) -> None:
+        if self.delay <= 0:
+            return
+        async with self.lock:
+            wait = self.last + self.delay - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self.last = time.monotonic()
+
+
+class Fetcher:
+    def __init__(self, settings: CrawlSettings, connect_rules: Iterable[ConnectRule] = (),
+                 transport: httpx.AsyncBaseTransport | None = None, ignore_robots: bool = False) -> None:
+        self.settings = settings
+        self.ignore_robots = ignore_robots or not settings.obey_robots
+        inner = transport or httpx.AsyncHTTPTransport(retries=0, http2=False)
+        limits = httpx.Limits(max_connections=max(settings.concurrency, 1),
+                              max_keepalive_connections=max(settings.concurrency, 1))
+        timeout = httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0))
+        ua = settings.user_agent.replace("{version}", __version__)
+        self.client = httpx.AsyncClient(
+            transport=ConnectToTransport(inner, connect_rules), limits=limits, timeout=timeout,
+            follow_redirects=False, headers={"User-Agent": ua, "Accept-Language": "zh-CN,zh;q=0.9"},
+            trust_env=False,
+        )
+        self._global = asyncio.Semaphore(max(settings.concurrency, 1))
+        self._hosts: dict[str, _HostSlot] = {}
+        self._robots: dict[str, asyncio.Task] = {}
+        self._table: dict[str, asyncio.Future] = {}
+        self._crawling: dict[str, int] = {}
+        self._crawl_done: dict[str, asyncio.Event] = {}
+        self.requests = 0
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    # ------------------------------------------------------------ crawl bookkeeping
+
+    def crawl_started(self, hosts: Iterable[str]) -> None:
+        for host in hosts:
+            self._crawling[host] = self._crawling.get(host, 0) + 1
+            self._crawl_done.setdefault(host, asyncio.Event()).clear()
+
+    def crawl_finished(self, hosts: Iterable[str]) -> None:
+        for host in hosts:
+            self._crawling[host] -= 1
+            if self._crawling[host] <= 0:
+                self._crawl_done[host].set()
+
+    # ------------------------------------------------------------ public API
+
+    async def fetch_page(self, url: str) -> Fetched:
+        """GET a page of a site being crawled; records its result in the run's link table."""
+        fetched = await self._request(url, want_body=True, max_bytes=self.settings.max_page_bytes,
+                                      method="GET")
+        if url not in self._table or not self._table[url].done():
+            self._resolve(url, fetched.result)
+        return fetched
+
+    async def check(self, url: str, prefer_head: bool) -> LinkResult:
+        """The result of requesting ``url``, once per run whoever asks."""
+        future = self._table.get(url)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._table[url] = future
+            asyncio.get_running_loop().create_task(self._check_into(url, prefer_head, future))
+        return await asyncio.shield(future)
+
+    def known(self, url: str) -> LinkResult | None:
+        future = self._table.get(url)
+        return future.result() if future is not None and future.done() else None
+
+    async def allowed(self, url: str) -> bool:
+        """robots.txt permits crawling ``url`` (always True with --ignore-robots)."""
+        if self.ignore_robots:
+            return True
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        task = self._robots.get(origin)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._load_robots(origin))
+            self._robots[origin] = task
+        parser = await asyncio.shield(task)
+        return parser is None or parser.can_fetch(self.client.headers["User-Agent"], url)
+
+    # ------------------------------------------------------------ internals
+
+    def _resolve(self, url: str, result: LinkResult) -> None:
+        future = self._table.get(url)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._table[url] = future
+        if not future.done():
+            future.set_result(result)
+
+    async def _check_into(self, url: str, prefer_head: bool, future: asyncio.Future) -> None:
+        try:
+            host = host_port(url)[0]
+            event = self._crawl_done.get(host)
+            if event is not None and not event.is_set():
+                # The host is being crawled in this run: its pages come with their result.
+                await event.wait()
+                if future.done():
+                    return
+            result = await self._check(url, prefer_head)
+        except asyncio.CancelledError:
+            if not future.done():
+                future.cancel()
+            raise
+        except Exception as exc:  # never leave a waiter hanging
+            result = LinkResult(url=url, error="internal", error_detail=f"{type(exc).__name__}: {exc}")
+        if not future.done():
+            future.set_result(result)
+
+    async def _check(self, url: str, prefer_head: bool) -> LinkResult:
+        if prefer_head and self.settings.head_first:
+            fetched = await self._request(url, want_body=False, max_bytes=0, method="HEAD")
+            result = fetched.result
+            # HEAD is often refused or answered wrongly: confirm any failure with GET.
+            if result.ok or result.error == "timeout":
+                return result
+        fetched = await self._request(url, want_body=True, max_bytes=LINK_BODY_BYTES, method="GET",
+                                      for_link=True)
+        return fetched.result
+
+    def _slot(self, host: str) -> _HostSlot:
+        slot = self._hosts.get(host)
+        if slot is None:
+            slot = _HostSlot(asyncio.Semaphore(max(self.settings.per_host, 1)), self.settings.delay)
+            self._hosts[host] = slot
+        return slot
+
+    async def _once(self, method: str, url: str, want_body: bool, max_bytes: int) -> tuple[httpx.Response, bytes, bool]:
+        slot = self._slot(host_port(url)[0])
+        async with self._global, slot.semaphore:
+            await slot.wait_turn()
+            self.requests += 1
+            request = self.client.build_request(method, url)
+            response = await self.client.send(request, stream=True)
+            try:
+                body = bytearray()
+                truncated = False
+                if want_body and method != "HEAD":
+                    async for chunk in response.aiter_bytes():
+                        body.extend(chunk)
+                        if len(body) > max_bytes:
+                            truncated = True
+                            del body[max_bytes:]
+                            break
+            finally:
+                await response.aclose()
+            return response, bytes(body), truncated
+
+    async def _request(self, url: str, want_body: bool, max_bytes: int, method: str,
+                       for_link: bool = False) -> Fetched:
+        started = time.monotonic()
+        chain: list[str] = []
+        current = url
+        status = 0
+        for _hop in range(self.settings.max_redirects + 1):
+            response, body, truncated, error, detail = await self._with_retries(method, current, want_body, max_bytes)
+            if error:
+                return Fetched(LinkResult(url=url, status=0, error=error, error_detail=detail, final_url=current,
+                                          redirects=tuple(chain), method=method, elapsed_ms=_ms(started)))
+            status = response.status_code
+            location = response.headers.get("location")
+            if status in REDIRECT_STATUSES and location:
+                target = normalize(location, current)
+                if target is None:
+                    return Fetched(LinkResult(url=url, status=status, error="bad-redirect", error_detail=location[:200],
+                                              final_url=current, redirects=tuple(chain), method=method,
+                                              elapsed_ms=_ms(started)))
+                chain.append(current)
+                current = target
+                if method == "POST":
+                    method = "GET"
+                continue
+            content_type = response.headers.get("content-type", "")
+            page = None
+            title = snippet = None
+            if body and status < 400 and _is_html(content_type, body):
+                text, encoding = decode(body, content_type)
+                page = Page(url=url, final_url=current, status=status, text=text,
+                            headers=dict(response.headers), content_type=content_type, encoding=encoding,
+                            redirects=tuple(chain))
+                title, snippet = page.title, page.visible_text[:SNIPPET_CHARS]
+                if for_link:
+                    page = None
+            elif body and status < 400 and _is_script(content_type, current) and not for_link:
+                text, encoding = decode(body, content_type)
+                page = Page(url=url, final_url=current, status=status, text=text, headers=dict(response.headers),
+                            content_type=content_type or "application/javascript", encoding=encoding,
+                            redirects=tuple(chain))
+            result = LinkResult(url=url, status=status, final_url=current, redirects=tuple(chain),
+                                content_type=content_type.split(";")[0].strip() or None, method=method,
+                                elapsed_ms=_ms(started), page_title=title, page_snippet=snippet)
+            return Fetched(result, page, truncated)
+        return Fetched(LinkResult(url=url, status=status, error="too-many-redirects",
+                                  error_detail=f"more than {self.settings.max_redirects} redirects",
+                                  final_url=current, redirects=tuple(chain), method=method,
+                                  elapsed_ms=_ms(started)))
+
+    async def _with_retries(self, method: str, url: str, want_body: bool, max_bytes: int):
+        attempt = 0
+        while True:
+            error = detail = None
+            response = None
+            body, truncated = b"", False
+            try:
+                response, body, truncated = await self._once(method, url, want_body, max_bytes)
+            except httpx.TimeoutException as exc:
+                error, detail = "timeout", type(exc).__name__
+            except httpx.ConnectError as exc:
+                error, detail = _connect_error(exc)
+            except httpx.TooManyRedirects as exc:  # not raised with follow_redirects=False; kept for safety
+                error, detail = "too-many-redirects", str(exc)[:200]
+            except (httpx.DecodingError, httpx.RemoteProtocolError, httpx.LocalProtocolError) as exc:
+                error, detail = "protocol", f"{type(exc).__name__}: {str(exc)[:160]}"
+            except httpx.TransportError as exc:
+                error, detail = "read", f"{type(exc).__name__}: {str(exc)[:160]}"
+            except httpx.InvalidURL as exc:
+                error, detail = "invalid-url", str(exc)[:200]
+            retryable = error in ("timeout", "connect", "read", "protocol") or (
+                response is not None and response.status_code in RETRY_STATUSES)
+            if not retryable or attempt >= self.settings.retries:
+                return response, body, truncated, error, detail
+            delay = self.settings.backoff * (2 ** attempt) * (0.9 + 0.2 * random.random())
+            if response is not None:
+                delay = max(delay, _retry_after(response.headers.get("retry-after")) or 0.0)
+            await asyncio.sleep(min(delay, self.settings.max_retry_after))
+            attempt += 1
+
+    async def _load_robots(self, origin: str) -> robotparser.RobotFileParser | None:
+        """None (allow everything) when robots.txt is missing, broken or unreachable."""
+        url = origin + "/robots.txt"
+        for _hop in range(3):
+            response, body, _t, error, _d = await self._with_retries("GET", url, True, 500_000)
+            if error or response is None:
+                return None
+            location = response.headers.get("location")
+            if response.status_code in REDIRECT_STATUSES and location:
+                url = normalize(location, url) or url
+                continue
+            if response.status_code != 200:
+                return None
+            parser = robotparser.RobotFileParser()
+            parser.parse(body.decode("utf-8", "replace").splitlines())
+            return parser
+        return None
+
+
+def _connect_error(exc: httpx.ConnectError) -> tuple[str, str]:
+    text = str(exc)
+    lowered = text.lower()
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or "getaddrinfo" in lowered \
+            or "no address associated" in lowered or "temporary failure in name resolution" in lowered:
+        return "dns", text[:200]
+    if "ssl" in lowered or "certificate" in lowered:
+        return "tls", text[:200]
+    return "connect", text[:200] or "connection failed"
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _is_html(content_type: str, body: bytes) -> bool:
+    ct = content_type.lower()
+    if any(t in ct for t in HTML_TYPES):
+        return True
+    if ct and not ct.startswith("text/plain") and "octet-stream" not in ct:
+        return False
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
+def _is_script(content_type: str, url: str) -> bool:
+    ct = content_type.lower()
+    return "javascript" in ct or "ecmascript" in ct or (urlsplit(url).path.endswith(".js") and not ct.startswith(("image/", "video/")))
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

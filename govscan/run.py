@@ -1,0 +1,102 @@
+"""A whole run: every site scanned concurrently over one Fetcher, merged into a Report.
+
+Library entry point: ``run(config, RunOptions(...)) -> Report``. SIGINT/SIGTERM end the
+run early; what was found so far is still returned, marked incomplete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import signal
+from dataclasses import dataclass, field
+
+import httpx
+
+from govscan.config import RunConfig
+from govscan.crawl import SiteCrawl, SiteState, new_state
+from govscan.fetch import ConnectRule, Fetcher
+from govscan.progress import NoProgress, Progress
+from govscan.report import Report
+
+
+@dataclass
+class RunOptions:
+    only: frozenset[str] = frozenset()
+    skip: frozenset[str] = frozenset()
+    ignore_robots: bool = False
+    connect_to: tuple[str, ...] = ()
+    progress: Progress = field(default_factory=NoProgress)
+    transport: httpx.AsyncBaseTransport | None = None  # the test seam
+
+
+def connect_rules(config: RunConfig, extra: tuple[str, ...] = ()) -> list[ConnectRule]:
+    """Per-site connect_to first (most specific), then rules.yaml's and the command line's."""
+    rules: list[ConnectRule] = []
+    for site in config.sites:
+        if site.connect_to:
+            host, _, port = site.connect_to.rpartition(":")
+            for name in (site.host, *site.aliases):
+                rules.append(ConnectRule(name, None, host.strip("[]"), int(port)))
+    for spec in (*extra, *config.crawl.connect_to):
+        rules.append(ConnectRule.parse(spec))
+    return rules
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+async def run_async(config: RunConfig, options: RunOptions | None = None) -> Report:
+    options = options or RunOptions()
+    started = _now()
+    fetcher = Fetcher(config.crawl, connect_rules(config, options.connect_to), transport=options.transport,
+                      ignore_robots=options.ignore_robots)
+    states: list[SiteState] = [new_state(site, config, options.only, options.skip) for site in config.sites]
+    crawls = [SiteCrawl(state, config, fetcher, options.progress) for state in states]
+    for crawl in crawls:
+        fetcher.crawl_started(crawl.hosts)
+    # Pages phases share a few slots; link phases wait on other sites' crawls, never on slots.
+    slots = asyncio.Semaphore(max(2, config.crawl.concurrency // max(config.crawl.per_host, 1)))
+    complete = True
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, task.cancel)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+    async def one(crawl: SiteCrawl) -> None:
+        try:
+            await crawl.run(slots)
+        finally:
+            options.progress.site_finished(crawl.state.site.id, len(crawl.state.engine.findings), None)
+
+    try:
+        await asyncio.gather(*(one(c) for c in crawls))
+    except asyncio.CancelledError:
+        complete = False
+        if hasattr(task, "uncancel"):
+            task.uncancel()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await asyncio.shield(fetcher.aclose())
+    report_options = {
+        "as_of": config.as_of.isoformat(), "rules": config.rules_source, "sites_file": config.sites_source,
+        "max_pages": config.crawl.max_pages, "max_depth": config.crawl.max_depth,
+        "concurrency": config.crawl.concurrency, "per_host": config.crawl.per_host,
+        "delay": config.crawl.delay, "timeout": config.crawl.timeout,
+        "ignore_robots": fetcher.ignore_robots, "only": sorted(options.only), "skip": sorted(options.skip),
+        "connect_to": list(options.connect_to), "requests": fetcher.requests,
+    }
+    return Report(sites=[s.result(config) for s in states], started_at=started, finished_at=_now(),
+                  as_of=config.as_of.isoformat(), complete=complete and all(s.complete for s in states),
+                  options=report_options)
+
+
+def run(config: RunConfig, options: RunOptions | None = None) -> Report:
+    return asyncio.run(run_async(config, options))
