@@ -278,12 +278,14 @@ def load_sites(path: str, urls: tuple[str, ...] = (), docs: list[Located] | None
         if isinstance(data, str) or _looks_like_url_list(text_doc):
             entries += _plain_list(path)
         else:
-            if not isinstance(data, dict) or "sites" not in data:
+            if not isinstance(data, dict):
                 raise text_doc.error((), "expected a mapping with a 'sites' list, or one URL per line")
             extra = set(data) - {"sites"}
             if extra:
                 key = sorted(map(str, extra))[0]
                 raise text_doc.error((key,), f"unknown key '{key}' (expected 'sites')")
+            if "sites" not in data:
+                raise text_doc.error((), "expected a 'sites' list")
             if not isinstance(data["sites"], list):
                 raise text_doc.error(("sites",), "must be a list of sites")
             if not data["sites"]:

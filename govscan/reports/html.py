@@ -22,7 +22,7 @@ from typing import Any, Iterable, Mapping
 import jinja2
 from markupsafe import Markup
 
-from govscan.reports._io import write_atomic
+from govscan.reports._io import plain_text, write_atomic
 
 TEMPLATE = "report.html.j2"
 LEVELS = ("error", "warning", "info")
@@ -64,7 +64,15 @@ def _env() -> jinja2.Environment:
         autoescape=True,  # always: the template's name does not end in .html
         undefined=jinja2.StrictUndefined,
         trim_blocks=True, lstrip_blocks=True,
+        finalize=_finalize,
     )
+
+
+def _finalize(value: Any) -> Any:
+    """Replace control characters in data (scanned text may hold them); leave our Markup alone."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return plain_text(value)
+    return value
 
 
 @lru_cache(maxsize=1)

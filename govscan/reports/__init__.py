@@ -1,0 +1,65 @@
+"""Reporters: render the canonical report dict (``Report.to_dict()`` or its saved JSON).
+
+Every format is rendered from that dict alone, so ``govscan report RESULT.json`` can re-render
+any of them later. ``write_reports`` validates the dict once, then writes each format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from govscan.reports import json as _json
+from govscan.reports._io import write_atomic
+from govscan.reports._schema import load_schema, schema_path, validate
+from govscan.reports.html import render_html
+from govscan.reports.junit import render_junit
+from govscan.reports.markdown import render_markdown
+
+__all__ = ["REPORTERS", "Reporter", "load_schema", "schema_path", "validate", "write_reports"]
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """One output format: its file name in the output folder and its renderer.
+
+    ``render`` takes a report dict that already passed :func:`validate` and returns the
+    file's content (``str`` is written as UTF-8; ``bytes`` as is, e.g. for .xlsx).
+    """
+
+    filename: str
+    render: Callable[[Mapping[str, Any]], str | bytes]
+    description: str
+
+
+REPORTERS: dict[str, Reporter] = {
+    "json": Reporter("report.json", _json.dumps, "canonical JSON result"),
+    "html": Reporter("report.html", render_html, "self-contained HTML report in Chinese"),
+    "junit": Reporter("report.junit.xml", render_junit, "JUnit XML, a test case per site × rule"),
+    "md": Reporter("report.md", render_markdown, "Markdown summary for CI job pages"),
+    # "xlsx": Reporter("report.xlsx", render_xlsx, "问题台账 Excel ledger"),  -- to be added
+}
+
+
+def write_reports(report: Mapping[str, Any], formats: Iterable[str], out_dir: Path) -> list[Path]:
+    """Write each requested format into ``out_dir`` (created); return the paths written.
+
+    Unknown formats raise ValueError before anything is written; an invalid report raises
+    ``jsonschema.ValidationError`` before anything is written. Repeated formats count once.
+    """
+    wanted = list(dict.fromkeys(formats))
+    unknown = [f for f in wanted if f not in REPORTERS]
+    if unknown:
+        raise ValueError(f"unknown report format {unknown[0]!r} "
+                         f"(known formats: {', '.join(sorted(REPORTERS))})")
+    validate(report)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in wanted:
+        reporter = REPORTERS[name]
+        path = out_dir / reporter.filename
+        write_atomic(path, reporter.render(report))
+        written.append(path)
+    return written

@@ -1,0 +1,195 @@
+"""Fetcher behaviour over httpx.MockTransport: retries, redirects, HEAD/GET, dedup, connect-to."""
+
+import asyncio
+import dataclasses
+from collections import Counter
+
+import httpx
+import pytest
+
+from govscan.config import CrawlSettings
+from govscan.fetch import ConnectRule, ConnectToTransport, Fetcher
+
+FAST = CrawlSettings(retries=2, backoff=0.01, max_retry_after=0.05, timeout=2.0)
+
+
+def fetcher_for(handler, settings=FAST, **kw) -> Fetcher:
+    return Fetcher(settings, transport=httpx.MockTransport(handler), **kw)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_retries_on_429_and_5xx_honouring_retry_after():
+    calls = Counter()
+
+    def handler(request):
+        calls[request.url.path] += 1
+        if request.url.path == "/busy" and calls["/busy"] < 3:
+            return httpx.Response(429, headers={"Retry-After": "0"})
+        if request.url.path == "/flaky" and calls["/flaky"] < 2:
+            return httpx.Response(503)
+        if request.url.path == "/down":
+            return httpx.Response(500)
+        return httpx.Response(200, html="<title>ok</title>")
+
+    async def go():
+        f = fetcher_for(handler)
+        try:
+            return [await f.check(f"http://a.gov.cn{p}", prefer_head=False) for p in ("/busy", "/flaky", "/down")]
+        finally:
+            await f.aclose()
+
+    busy, flaky, down = run(go())
+    assert busy.status == 200 and calls["/busy"] == 3
+    assert flaky.status == 200 and calls["/flaky"] == 2
+    assert down.status == 500 and calls["/down"] == 3  # 1 + 2 retries, then reported
+
+
+def test_timeouts_and_connection_errors_are_results_not_exceptions():
+    def handler(request):
+        if request.url.path == "/slow":
+            raise httpx.ReadTimeout("slow", request=request)
+        raise httpx.ConnectError("refused", request=request)
+
+    async def go():
+        f = fetcher_for(handler)
+        try:
+            return await f.check("http://a.gov.cn/slow", False), await f.check("http://b.gov.cn/", False)
+        finally:
+            await f.aclose()
+
+    slow, refused = run(go())
+    assert slow.error == "timeout" and not slow.ok
+    assert refused.error == "connect"
+
+
+def test_redirect_chain_recorded_and_capped():
+    def handler(request):
+        path = request.url.path
+        if path.startswith("/loop"):
+            return httpx.Response(302, headers={"Location": "/loop"})
+        hops = {"/a": "/b", "/b": "http://c.gov.cn/final"}
+        if path in hops:
+            return httpx.Response(301, headers={"Location": hops[path]})
+        return httpx.Response(200, html="<title>终点</title>")
+
+    async def go():
+        f = fetcher_for(handler, dataclasses.replace(FAST, max_redirects=5))
+        try:
+            return await f.check("http://a.gov.cn/a", False), await f.check("http://a.gov.cn/loop", False)
+        finally:
+            await f.aclose()
+
+    chain, loop = run(go())
+    assert chain.ok and chain.redirects == ("http://a.gov.cn/a", "http://a.gov.cn/b")
+    assert chain.final_url == "http://c.gov.cn/final" and chain.page_title == "终点"
+    assert loop.error == "too-many-redirects" and len(loop.redirects) == 6
+
+
+def test_head_first_then_get_when_head_refused():
+    seen = []
+
+    def handler(request):
+        seen.append((request.method, request.url.path))
+        if request.method == "HEAD":
+            return httpx.Response(405)
+        return httpx.Response(200, content=b"%PDF-1.4")
+
+    async def go():
+        f = fetcher_for(handler)
+        try:
+            return await f.check("http://a.gov.cn/file.pdf", prefer_head=True)
+        finally:
+            await f.aclose()
+
+    result = run(go())
+    assert result.ok and result.method == "GET"
+    assert seen == [("HEAD", "/file.pdf"), ("GET", "/file.pdf")]
+
+
+def test_each_distinct_url_requested_once_whoever_asks():
+    calls = Counter()
+
+    def handler(request):
+        calls[str(request.url)] += 1
+        return httpx.Response(404)
+
+    async def go():
+        f = fetcher_for(handler)
+        try:
+            return await asyncio.gather(*(f.check("http://www.zj.gov.cn/x", prefer_head=False) for _ in range(20)))
+        finally:
+            await f.aclose()
+
+    results = run(go())
+    assert {r.status for r in results} == {404}
+    assert calls["http://www.zj.gov.cn/x"] == 1
+
+
+def test_page_size_cap_truncates():
+    def handler(request):
+        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<html>" + b"x" * 100_000)
+
+    async def go():
+        f = fetcher_for(handler, dataclasses.replace(FAST, max_page_bytes=1000))
+        try:
+            return await f.fetch_page("http://a.gov.cn/")
+        finally:
+            await f.aclose()
+
+    fetched = run(go())
+    assert fetched.truncated and len(fetched.page.text) == 1000
+
+
+def test_robots_obeyed_unless_ignored():
+    def handler(request):
+        if request.url.path == "/robots.txt":
+            return httpx.Response(200, text="User-agent: *\nDisallow: /private/\n")
+        return httpx.Response(200, html="ok")
+
+    async def go(ignore):
+        f = fetcher_for(handler, ignore_robots=ignore)
+        try:
+            return await f.allowed("http://a.gov.cn/private/x.html"), await f.allowed("http://a.gov.cn/open.html")
+        finally:
+            await f.aclose()
+
+    assert run(go(False)) == (False, True)
+    assert run(go(True)) == (True, True)
+
+
+@pytest.mark.parametrize("spec, host, port, expected", [
+    ("www.a.gov.cn:80:127.0.0.1:8081", "www.a.gov.cn", 80, ("127.0.0.1", 8081)),
+    ("::127.0.0.1:9000", "any.gov.cn", 443, ("127.0.0.1", 9000)),
+    ("www.a.gov.cn::backend:", "www.a.gov.cn", 8080, ("backend", 8080)),
+    ("www.a.gov.cn:443:[::1]:8443", "www.a.gov.cn", 443, ("::1", 8443)),
+])
+def test_connect_to_rewrites_destination_keeps_host_header(spec, host, port, expected):
+    seen = {}
+
+    def handler(request):
+        seen["url"] = request.url
+        seen["host"] = request.headers["host"]
+        seen["sni"] = request.extensions.get("sni_hostname")
+        return httpx.Response(200)
+
+    async def go():
+        transport = ConnectToTransport(httpx.MockTransport(handler), [ConnectRule.parse(spec)])
+        async with httpx.AsyncClient(transport=transport) as client:
+            scheme = "https" if port == 443 else "http"
+            await client.get(f"{scheme}://{host}:{port}/p")
+
+    run(go())
+    assert (seen["url"].host, seen["url"].port or 443) == expected
+    assert seen["host"].split(":")[0] == host
+    if port == 443:
+        assert seen["sni"] == host
+
+
+def test_connect_to_rejects_bad_spec():
+    with pytest.raises(ValueError):
+        ConnectRule.parse("a.gov.cn:80:127.0.0.1")
+    with pytest.raises(ValueError):
+        ConnectRule.parse("a.gov.cn:x:127.0.0.1:80")
