@@ -235,7 +235,7 @@ def report(result, formats, out_dir):
 @click.option("-q", "--quiet", is_flag=True)
 def demo(out_dir, as_of, no_progress, quiet):
     """Serve the bundled sample sites on 127.0.0.1 and scan them, writing all reports."""
-    from govscan import config as config_mod, serve
+    from govscan import demo as demo_mod, serve
     from govscan.reports import REPORTERS
 
     server = serve.start()
@@ -243,11 +243,10 @@ def demo(out_dir, as_of, no_progress, quiet):
         if not quiet:
             click.echo(f"govscan demo: sample sites served on 127.0.0.1:{server.port}", err=True)
         try:
-            cfg = config_mod.load(str(serve.fixtures_root() / "sites.yaml"), (), None,
-                                  _date(as_of) or serve.DEMO_AS_OF)
+            cfg = demo_mod.demo_config(_date(as_of))
         except ConfigError as exc:
             _fail(str(exc), EXIT_USAGE)
-        code = execute(cfg, out_dir=out_dir, formats=list(REPORTERS), connect_to=(f"::127.0.0.1:{server.port}",),
+        code = execute(cfg, out_dir=out_dir, formats=list(REPORTERS), connect_to=demo_mod.connect_all_to(server.port),
                        fail_on="never", progress=not (no_progress or quiet), quiet=quiet)
     finally:
         server.stop()
