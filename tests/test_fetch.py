@@ -193,3 +193,37 @@ def test_connect_to_rejects_bad_spec():
         ConnectRule.parse("a.gov.cn:80:127.0.0.1")
     with pytest.raises(ValueError):
         ConnectRule.parse("a.gov.cn:x:127.0.0.1:80")
+
+
+def test_global_and_per_host_limits_and_delay():
+    in_flight = Counter()
+    peak = Counter()
+    started = {}
+
+    async def handler(request):
+        host = request.url.host
+        in_flight[host] += 1
+        in_flight["*"] += 1
+        peak[host] = max(peak[host], in_flight[host])
+        peak["*"] = max(peak["*"], in_flight["*"])
+        started.setdefault(host, []).append(asyncio.get_running_loop().time())
+        await asyncio.sleep(0.01)
+        in_flight[host] -= 1
+        in_flight["*"] -= 1
+        return httpx.Response(200)
+
+    async def go(settings):
+        f = fetcher_for(handler, settings)
+        try:
+            urls = [f"http://h{i % 3}.gov.cn/{i}" for i in range(30)]
+            await asyncio.gather(*(f.check(u, prefer_head=False) for u in urls))
+        finally:
+            await f.aclose()
+
+    run(go(dataclasses.replace(FAST, concurrency=4, per_host=2)))
+    assert peak["*"] <= 4 and max(peak[f"h{i}.gov.cn"] for i in range(3)) <= 2
+    peak.clear()
+    started.clear()
+    run(go(dataclasses.replace(FAST, concurrency=8, per_host=8, delay=0.02)))
+    gaps = [b - a for a, b in zip(started["h0.gov.cn"], started["h0.gov.cn"][1:])]
+    assert min(gaps) >= 0.015  # the per-host delay spaces requests out
