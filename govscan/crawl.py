@@ -212,6 +212,9 @@ class SiteCrawl:
             prefer_head = not any(is_page_target(url, r.tag) for r in refs)
             async with semaphore:
                 result = await self.fetcher.check(url, prefer_head)
+            if result.skipped:
+                self.skip(url, result.skipped)
+                return
             state.stats.links_checked += 1
             if result.redirects:
                 state.stats.redirects.append({"url": url, "chain": list(result.redirects) + [result.final_url],

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
 import random
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -126,8 +128,14 @@ class _HostSlot:
 
 class Fetcher:
     def __init__(self, settings: CrawlSettings, connect_rules: Iterable[ConnectRule] = (),
-                 transport: httpx.AsyncBaseTransport | None = None, ignore_robots: bool = False) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, ignore_robots: bool = False,
+                 trusted_hosts: Iterable[str] = ()) -> None:
         self.settings = settings
+        self.connect_rules = tuple(connect_rules)
+        # Hosts the user configured (sites, aliases): they may live on private addresses.
+        self.trusted_hosts = frozenset(h.lower() for h in trusted_hosts)
+        self._resolve_dns = transport is None  # a test transport has no real network path
+        self._private: dict[str, bool] = {}
         self.ignore_robots = ignore_robots or not settings.obey_robots
         inner = transport or httpx.AsyncHTTPTransport(retries=0, http2=False)
         limits = httpx.Limits(max_connections=max(settings.concurrency, 1),
@@ -135,7 +143,7 @@ class Fetcher:
         timeout = httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0))
         ua = settings.user_agent.replace("{version}", __version__)
         self.client = httpx.AsyncClient(
-            transport=ConnectToTransport(inner, connect_rules), limits=limits, timeout=timeout,
+            transport=ConnectToTransport(inner, self.connect_rules), limits=limits, timeout=timeout,
             follow_redirects=False, headers={"User-Agent": ua, "Accept-Language": "zh-CN,zh;q=0.9"},
             trust_env=False,
         )
@@ -274,6 +282,11 @@ class Fetcher:
         current = url
         status = 0
         for _hop in range(self.settings.max_redirects + 1):
+            if await self._is_private(current):
+                return Fetched(LinkResult(url=url, status=0, error="blocked-private",
+                                          error_detail=f"{host_port(current)[0]} resolves to a private or loopback address",
+                                          final_url=current, redirects=tuple(chain), method=method,
+                                          skipped="private-address", elapsed_ms=_ms(started)))
             response, body, truncated, error, detail = await self._with_retries(method, current, want_body, max_bytes)
             if error:
                 return Fetched(LinkResult(url=url, status=0, error=error, error_detail=detail, final_url=current,
@@ -346,6 +359,31 @@ class Fetcher:
             await asyncio.sleep(min(delay, self.settings.max_retry_after))
             attempt += 1
 
+    async def _is_private(self, url: str) -> bool:
+        """True when ``url`` would reach a private, loopback or link-local address that no
+        configured site or --connect-to rule put there (the guard against being turned inward)."""
+        host, port = host_port(url)
+        if host in self.trusted_hosts or any(rule.matches(host, port) for rule in self.connect_rules):
+            return False
+        key = host
+        if key in self._private:
+            return self._private[key]
+        addresses: list[str] = []
+        try:
+            addresses = [str(ipaddress.ip_address(host.strip("[]")))]
+        except ValueError:
+            if self._resolve_dns:
+                try:
+                    infos = await asyncio.wait_for(
+                        asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM),
+                        timeout=min(self.settings.timeout, 10.0))
+                    addresses = [info[4][0] for info in infos]
+                except (OSError, asyncio.TimeoutError, UnicodeError):
+                    addresses = []  # unresolvable: the request itself reports the DNS error
+        blocked = any(_non_public(a) for a in addresses)
+        self._private[key] = blocked
+        return blocked
+
     async def _load_robots(self, origin: str) -> robotparser.RobotFileParser | None:
         """None (allow everything) when robots.txt is missing, broken or unreachable."""
         url = origin + "/robots.txt"
@@ -363,6 +401,14 @@ class Fetcher:
             parser.parse(body.decode("utf-8", "replace").splitlines())
             return parser
         return None
+
+
+def _non_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast \
+        or ip.is_unspecified
 
 
 def _connect_error(exc: httpx.ConnectError) -> tuple[str, str]:

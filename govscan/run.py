@@ -50,8 +50,9 @@ def _now() -> str:
 async def run_async(config: RunConfig, options: RunOptions | None = None) -> Report:
     options = options or RunOptions()
     started = _now()
+    trusted = {h for site in config.sites for h in (site.host, *site.aliases)} | set(config.crawl.aliases)
     fetcher = Fetcher(config.crawl, connect_rules(config, options.connect_to), transport=options.transport,
-                      ignore_robots=options.ignore_robots)
+                      ignore_robots=options.ignore_robots, trusted_hosts=trusted)
     states: list[SiteState] = [new_state(site, config, options.only, options.skip) for site in config.sites]
     crawls = [SiteCrawl(state, config, fetcher, options.progress) for state in states]
     for crawl in crawls:

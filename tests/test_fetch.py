@@ -227,3 +227,51 @@ def test_global_and_per_host_limits_and_delay():
     run(go(dataclasses.replace(FAST, concurrency=8, per_host=8, delay=0.02)))
     gaps = [b - a for a, b in zip(started["h0.gov.cn"], started["h0.gov.cn"][1:])]
     assert min(gaps) >= 0.015  # the per-host delay spaces requests out
+
+
+@pytest.mark.parametrize("url, blocked", [
+    ("http://127.0.0.1/admin", True), ("http://10.1.2.3/", True), ("http://192.168.1.1/", True),
+    ("http://169.254.169.254/latest/meta-data/", True), ("http://[::1]/", True), ("http://[fe80::1]/", True),
+    ("http://172.16.0.9/", True), ("http://0.0.0.0/", True), ("http://203.0.113.9/", True),  # TEST-NET is reserved
+    ("http://a.gov.cn/", False),
+])
+def test_private_address_guard(url, blocked):
+    requested = []
+
+    def handler(request):
+        requested.append(str(request.url))
+        return httpx.Response(200)
+
+    async def go():
+        f = fetcher_for(handler)
+        try:
+            return await f.check(url, prefer_head=False)
+        finally:
+            await f.aclose()
+
+    result = run(go())
+    assert (result.skipped == "private-address") is blocked
+    assert (requested == []) is blocked
+
+
+def test_private_guard_follows_redirects_but_trusts_configured_hosts_and_connect_to():
+    requested = []
+
+    def handler(request):
+        requested.append(str(request.url))
+        if request.url.host == "www.public.gov.cn":
+            return httpx.Response(302, headers={"Location": "http://127.0.0.1:8080/internal"})
+        return httpx.Response(200)
+
+    async def go(**kw):
+        f = fetcher_for(handler, **kw)
+        try:
+            return await f.check("http://www.public.gov.cn/", prefer_head=False)
+        finally:
+            await f.aclose()
+
+    redirected = run(go())
+    assert redirected.skipped == "private-address" and redirected.redirects == ("http://www.public.gov.cn/",)
+    assert requested == ["http://www.public.gov.cn/"]
+    assert run(go(trusted_hosts=["127.0.0.1"])).ok
+    assert run(go(connect_rules=[ConnectRule.parse("127.0.0.1:8080:127.0.0.1:8080")])).ok
