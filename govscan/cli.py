@@ -81,6 +81,7 @@ def scan(urls, sites_file, rules_file, out_dir, formats, as_of, max_pages, max_d
 
     overrides = {"max_pages": max_pages, "max_depth": max_depth, "concurrency": concurrency,
                  "per_host": per_host, "delay": delay, "timeout": timeout}
+    chosen = _formats(formats)
     try:
         cfg = config_mod.load(sites_file, tuple(urls), rules_file, _date(as_of), overrides)
         _check_rule_ids(only, "--only")
@@ -88,7 +89,7 @@ def scan(urls, sites_file, rules_file, out_dir, formats, as_of, max_pages, max_d
         _check_connect_to(connect_to)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
-    code = execute(cfg, out_dir=out_dir, formats=formats, connect_to=connect_to, ignore_robots=ignore_robots,
+    code = execute(cfg, out_dir=out_dir, formats=chosen, connect_to=connect_to, ignore_robots=ignore_robots,
                    only=only, skip=skip, fail_on=fail_on, progress=not (no_progress or quiet),
                    quiet=quiet, verbose=verbose)
     sys.exit(code)
@@ -128,7 +129,7 @@ def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(
     from rich.console import Console
 
     from govscan.reports import write_reports
-    from govscan.reports.console import RichProgress, print_summary, print_findings
+    from govscan.reports.console import RichProgress, print_summary
     from govscan.run import RunOptions, run
 
     chosen = _formats(formats)
@@ -158,6 +159,8 @@ def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(
     if not quiet:
         out_console = Console()
         if verbose:
+            from govscan.reports.console import print_findings
+
             print_findings(data, out_console)
         print_summary(data, out_console, paths)
     if not data["run"]["complete"]:

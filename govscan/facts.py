@@ -7,6 +7,7 @@ rules and scoring. Families add their own fields here with empty defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from govscan.model import LinkResult, SiteInfo
 
@@ -23,6 +24,57 @@ class AdminProbe:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class ListItem:
+    """One entry of a list (栏目 list page, homepage block): link, title, publication date.
+
+    ``date`` is a ``datetime.date``, a year-less ``extract.dates.MonthDay`` resolved by the
+    rules against the as-of date, or None when the entry shows no date.
+    """
+
+    url: str | None
+    title: str
+    date: Any = None
+
+
+@dataclass
+class ListStats:
+    """What lists on a page (or a column's list pages) hold, kept compact."""
+
+    items: int = 0                                          # entries counted
+    dated: int = 0                                          # entries with a date
+    dates: list[Any] = field(default_factory=list)          # distinct dates (capped)
+    samples: list[ListItem] = field(default_factory=list)   # first entries (capped)
+    sources: list[str] = field(default_factory=list)        # html, hanweb-datastore, script
+
+
+@dataclass
+class Column(ListStats):
+    """A column (栏目) and its list page; classes are given by the rules' keyword options."""
+
+    url: str = ""                  # the list page, as linked (subject of column findings)
+    name: str = ""                 # Chinese name as the site shows it
+    level: int = 1                 # 1 一级栏目, 2 二级栏目
+    parent: str = ""               # parent column name, when known
+    platform: str = ""             # trs, hanweb, ucap or generic
+    depth: int = -1                # crawl depth of its list page (-1: not fetched)
+    fetched: bool = False          # its list page was crawled
+    pages: list[str] = field(default_factory=list)     # list pages seen (first and pagination)
+    found_on: list[str] = field(default_factory=list)  # pages linking it as a column
+    subcolumns: int = 0            # links to sub-columns on its page (a navigation column)
+    content_chars: int = 0         # text outside lists, links and page chrome
+    text_sample: str = ""          # start of that text when no items were found (placeholders)
+
+
+@dataclass
+class ScriptWrite:
+    """What a same-site script writes into pages (document.write): its items and text."""
+
+    url: str
+    list: ListStats = field(default_factory=ListStats)
+    text: str = ""                 # visible text of the written HTML (capped), e.g. footers
+
+
 @dataclass
 class SiteFacts:
     site: SiteInfo
@@ -33,3 +85,10 @@ class SiteFacts:
     http_homepage: LinkResult | None = None      # plain-HTTP homepage (redirects recorded)
     https_homepage: LinkResult | None = None     # HTTPS homepage
     admin_probes: list[AdminProbe] = field(default_factory=list)
+    # columns and freshness (extract/columns.py)
+    homepage_list: ListStats | None = None                     # lists on the homepage (None: not seen)
+    homepage_links: int = 0                                     # same-site links on the homepage
+    columns: dict[str, Column] = field(default_factory=dict)   # by column key, discovery order
+    second_level: dict[str, list[Any]] = field(default_factory=dict)  # depth-1 page -> newest dates
+    scripts: dict[str, ScriptWrite] = field(default_factory=dict)     # same-site JS by URL
+    script_refs: dict[str, list[str]] = field(default_factory=dict)   # JS URL -> pages including it

@@ -6,10 +6,14 @@ any of them later. ``write_reports`` validates the dict once, then writes each f
 
 from __future__ import annotations
 
+import json as stdjson  # the name ``json`` is this package's json submodule
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from jsonschema import ValidationError
+
+from govscan.errors import ConfigError
 from govscan.reports import json as _json
 from govscan.reports._io import write_atomic
 from govscan.reports._schema import load_schema, schema_path, validate
@@ -17,7 +21,8 @@ from govscan.reports.html import render_html
 from govscan.reports.junit import render_junit
 from govscan.reports.markdown import render_markdown
 
-__all__ = ["REPORTERS", "Reporter", "load_schema", "schema_path", "validate", "write_reports"]
+__all__ = ["REPORTERS", "Reporter", "load_report", "load_schema", "schema_path", "validate",
+           "write_reports"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +68,30 @@ def write_reports(report: Mapping[str, Any], formats: Iterable[str], out_dir: Pa
         write_atomic(path, reporter.render(report))
         written.append(path)
     return written
+
+
+def load_report(path: Path | str) -> dict[str, Any]:
+    """Read a saved ``report.json`` and validate it; ConfigError names the file and the place."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")  # tolerate a BOM added by an editor
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, f"byte {exc.start}", "not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(source, "", exc.strerror or str(exc)) from None
+    try:
+        data = stdjson.loads(text)
+    except stdjson.JSONDecodeError as exc:
+        raise ConfigError(source, f"line {exc.lineno} column {exc.colno}",
+                          f"not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict) or data.get("schema") != "govscan-report/1":
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise ConfigError(source, "schema",
+                          f"not a govscan result (expected schema 'govscan-report/1', found {found!r})")
+    try:
+        validate(data)
+    except ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        message = exc.message if len(exc.message) <= 200 else exc.message[:199] + "…"
+        raise ConfigError(source, where, message) from None
+    return data

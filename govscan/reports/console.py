@@ -12,14 +12,16 @@ from types import TracebackType
 from typing import Any, Iterable, Mapping
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID,
-                           TextColumn, TimeElapsedColumn)
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from govscan.reports._io import plain_text
 
 NAME_MAX = 40
+_RANK = {"error": 0, "warning": 1, "info": 2}
+_LEVELS = {"error": "错误", "warning": "警告", "info": "提示"}
+_STYLES = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
 def _name(value: Any) -> str:
@@ -52,13 +54,13 @@ class RichProgress:
             SpinnerColumn(),
             TextColumn("{task.description}", markup=False),
             BarColumn(bar_width=24),
-            MofNCompleteColumn(),
+            TextColumn("{task.fields[count]}", markup=False),  # sites done/total, overall row only
             TextColumn("{task.fields[stats]}", markup=False),
             TimeElapsedColumn(),
             console=self.console, refresh_per_second=4, transient=False,
         )
         self._overall = self._progress.add_task("站点", total=total_sites or None,
-                                                stats=self._overall_stats())
+                                                count=self._count(), stats=self._overall_stats())
 
     # -- context manager -------------------------------------------------------------------
     def start(self) -> None:
@@ -112,13 +114,13 @@ class RichProgress:
                 qualified, ("未评定", "yellow"))
             if qualified is False:
                 self.unqualified += 1
-            line = Text("✓ ", style="dim")
+            line = Text("● ", style="dim")
             line.append(site.name if site else _name(site_id))
             line.append("：")
             line.append(verdict[0], style=verdict[1])
             line.append(f"，问题 {findings} 个" + (f"，页面 {site.pages} 个" if site else ""))
             self._progress.console.print(line)
-            self._progress.update(self._overall, completed=self.sites_done,
+            self._progress.update(self._overall, completed=self.sites_done, count=self._count(),
                                   stats=self._overall_stats())
         except Exception:  # noqa: BLE001
             pass
@@ -128,7 +130,7 @@ class RichProgress:
         site = self._sites.get(site_id)
         if site is None:
             label = _name(name or site_id)
-            task = self._progress.add_task(f"  {label}", total=None, stats="")
+            task = self._progress.add_task(f"  {label}", total=None, count="", stats="")
             site = self._sites[site_id] = _Site(task, label)
         return site
 
@@ -137,9 +139,29 @@ class RichProgress:
         self._progress.update(site.task, stats=f"页面 {site.pages} · 链接 {site.links}")
         self._progress.update(self._overall, stats=self._overall_stats())
 
+    def _count(self) -> str:
+        return f"{self.sites_done}/{self.total_sites}" if self.total_sites else str(self.sites_done)
+
     def _overall_stats(self) -> str:
         broken = f"（失败 {self.broken}）" if self.broken else ""
         return f"页面 {self.pages} · 链接 {self.links}{broken} · 问题 {self.findings}"
+
+
+def print_findings(report: Mapping[str, Any], console: Console, limit: int = 200) -> None:
+    """Every site's findings, one line each (for ``-v``); at most ``limit`` lines per site."""
+    for site in report["sites"]:
+        findings = sorted(site["findings"], key=lambda f: (_RANK.get(f["level"], 9), f["rule"], f["url"]))
+        head = Text(_name(site["name"] or site["id"]), style="bold")
+        head.append(f"（{len(findings)} 个问题）", style="dim")
+        console.print(head)
+        for f in findings[:limit]:
+            line = Text("  ")
+            line.append(f"[{_LEVELS.get(f['level'], f['level'])}]", style=_STYLES.get(f["level"], ""))
+            line.append(f" {plain_text(f['title'])}：{plain_text(f['message'])} ")
+            line.append(plain_text(f["url"]), style="dim")
+            console.print(line, overflow="fold")
+        if len(findings) > limit:
+            console.print(Text(f"  … 另有 {len(findings) - limit} 个问题，见报告文件", style="dim"))
 
 
 def print_summary(report: Mapping[str, Any], console: Console,
@@ -149,7 +171,7 @@ def print_summary(report: Mapping[str, Any], console: Console,
     by_level = summary["findings"]["by_level"]
     table = Table(title="检查结果", show_footer=True, title_justify="left")
     table.add_column("站点", footer=Text(f"合计 {summary['sites']} 个"), overflow="fold")
-    table.add_column("结论", footer=Text(f"合格 {summary['qualified']} / 不合格 {summary['unqualified']}"))
+    table.add_column("结论", footer=Text(f"不合格 {summary['unqualified']}"), no_wrap=True)
     table.add_column("得分", justify="right")
     table.add_column("页面", justify="right", footer=str(summary["pages"]))
     table.add_column("链接", justify="right", footer=str(summary["links"]))

@@ -31,7 +31,17 @@ LEVEL_RANK = {"error": 0, "warning": 1, "info": 2}
 KIND_LABELS = {"portal": "政府门户网站", "department": "部门网站", "other": "其他网站"}
 # Rules whose findings are about one column each; grouped by evidence["column"] in the report.
 COLUMN_RULES = frozenset({"column-stale", "column-empty"})
+NO_COLUMN = "（未标明栏目）"
 FOUND_ON_SHOWN = 5
+# Chinese labels for evidence keys the checks commonly write; other keys are shown as they are.
+EVIDENCE_LABELS = {
+    "status": "HTTP状态码", "error": "错误", "detail": "详情", "soft_404": "软404",
+    "redirects": "重定向", "final_url": "最终地址", "element": "元素", "link_text": "链接文字",
+    "on_homepage": "位于首页", "internal": "站内链接", "method": "请求方法", "elapsed_ms": "耗时(毫秒)",
+    "column": "栏目", "newest": "最新日期", "date": "日期", "placeholder": "占位文字",
+    "snippet": "片段", "selector": "选择器", "title": "标题", "missing": "缺少", "alt": "替代文字",
+    "keyword": "关键词", "keywords": "关键词", "host": "主机", "text": "文字",
+}
 VALUE_MAX = 400
 FINGERPRINT_LINKS = 10
 
@@ -148,8 +158,11 @@ def _site_view(index: int, site: Mapping[str, Any]) -> dict[str, Any]:
         "qualified": verdict["qualified"],
         "score": _num(verdict["score"]),
         "score_sort": verdict["score"],
-        "vetoes": [dict(v, refs=refs(v["fingerprints"])) for v in verdict["vetoes"]],
-        "deductions": [dict(d, points_text=_num(d["points"]), refs=refs(d["fingerprints"]))
+        "vetoes": [{"label": v["title"] or v["item"],
+                    "note": str(v.get("rule") or (v["item"] if v["item"] != v["title"] else "")),
+                    "refs": refs(v["fingerprints"])} for v in verdict["vetoes"]],
+        "deductions": [{"indicator": d["indicator"], "points_text": _num(d["points"]),
+                        "capped": _capped(d), "refs": refs(d["fingerprints"])}
                        for d in verdict["deductions"]],
         "crawl": crawl,
         "duration": _num(crawl["duration_s"]),
@@ -177,9 +190,9 @@ def _groups(anchor: str, findings: list[Mapping[str, Any]]) -> list[dict[str, An
             columns: dict[str, list[Mapping[str, Any]]] = {}
             for f in items:
                 column = f["evidence"].get("column")
-                columns.setdefault("（未标明栏目）" if column in (None, "") else str(column), []).append(f)
+                columns.setdefault(NO_COLUMN if column in (None, "") else str(column), []).append(f)
             subgroups = [{"column": c, "findings": [_finding_view(anchor, f) for f in fs]}
-                         for c, fs in sorted(columns.items())]
+                         for c, fs in sorted(columns.items(), key=lambda kv: (kv[0] == NO_COLUMN, kv[0]))]
         else:
             subgroups = [{"column": None, "findings": [_finding_view(anchor, f) for f in items]}]
         groups.append({"rule": rule, "title": items[0]["title"], "level": level,
@@ -201,7 +214,8 @@ def _finding_view(anchor: str, f: Mapping[str, Any]) -> dict[str, Any]:
         "href": safe_href(f["url"]),
         "found_on": [{"url": u, "href": safe_href(u)} for u in found_on[:FOUND_ON_SHOWN]],
         "found_on_count": len(found_on),
-        "evidence": [_kv(k, v) for k, v in f["evidence"].items()],
+        "evidence": [dict(_kv(k, v), label=EVIDENCE_LABELS.get(str(k), str(k)))
+                     for k, v in f["evidence"].items()],
         "fingerprint": f["fingerprint"],
     }
 
@@ -248,6 +262,14 @@ def _error_text(error: Any) -> str:
         if parts:
             return " — ".join(parts)
     return _kv("", error)["value"]
+
+
+def _capped(deduction: Mapping[str, Any]) -> str | None:
+    """The uncapped points when the indicator's cap lowered them (scoring writes ``uncapped``)."""
+    uncapped = deduction.get("uncapped")
+    if isinstance(uncapped, (int, float)) and uncapped > deduction["points"]:
+        return _num(float(uncapped))
+    return None
 
 
 def _num(value: Any) -> str:
