@@ -158,6 +158,8 @@ class SiteCrawl:
                     headers=page.headers, content_type=page.content_type, encoding=page.encoding,
                     depth=depth, redirects=page.redirects, is_homepage=is_home)
         state.stats.pages += 1
+        if page.final_url != page.url and host_of(page.final_url) in self.hosts:
+            self.queued.add(page.final_url)  # reached through a redirect: do not fetch it again
         self.progress.page_done(state.site.id, page.url)
         state.engine.run("page", page, page.url)
         extract.collect(page, state.facts)

@@ -12,7 +12,7 @@ import ipaddress
 import random
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 from urllib import robotparser
 from urllib.parse import urlsplit
@@ -301,8 +301,11 @@ class Fetcher:
                                               elapsed_ms=_ms(started)))
                 chain.append(current)
                 current = target
-                if method == "POST":
-                    method = "GET"
+                known = self.known(target)
+                if known is not None:
+                    # The target was requested already in this run: reuse its answer.
+                    return Fetched(replace(known, url=url, redirects=tuple(chain) + known.redirects,
+                                           method=method, elapsed_ms=_ms(started)))
                 continue
             content_type = response.headers.get("content-type", "")
             page = None
@@ -323,6 +326,8 @@ class Fetcher:
             result = LinkResult(url=url, status=status, final_url=current, redirects=tuple(chain),
                                 content_type=content_type.split(";")[0].strip() or None, method=method,
                                 elapsed_ms=_ms(started), page_title=title, page_snippet=snippet)
+            if chain and method == "GET" and current not in self._table:
+                self._resolve(current, replace(result, url=current, redirects=()))
             return Fetched(result, page, truncated)
         return Fetched(LinkResult(url=url, status=status, error="too-many-redirects",
                                   error_detail=f"more than {self.settings.max_redirects} redirects",

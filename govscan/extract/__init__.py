@@ -28,3 +28,10 @@ def extra_links(page: Page) -> list[str]:
     for finder in LINK_FINDERS:
         found.extend(finder(page))
     return found
+
+
+# Families register here (imported last: they import this package's dependencies).
+from govscan.extract import columns as _columns  # noqa: E402
+
+COLLECTORS.append(_columns.collect)
+LINK_FINDERS.append(_columns.extra_links)

@@ -73,6 +73,7 @@ _URL_DATES = (
     re.compile(r"/(?P<y>20\d{2})-?(?P<m>\d{2})/(?P<d>\d{2})/(?:content|art|t)"),
     re.compile(r"/(?P<y>20\d{2})(?P<m>\d{2})(?P<d>\d{2})/[^/]+\.s?html?"),
     re.compile(r"/(?P<y>20\d{2})-(?P<m>\d{2})-(?P<d>\d{2})/"),
+    re.compile(r"/(?P<y>20\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/[\w-]+\.s?html?$"),
 )
 
 # Labels that introduce an article's publication date. Specific ones (发布时间) may follow any

@@ -19,7 +19,7 @@ _CREATE_PAGE = re.compile(
     r"createPageHTML\s*\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*"
     r"['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]")
 # Hand-written TRS pagers: var countPage = 56; ... "index"+"_"+i+"."+"html"
-_COUNT_PAGE = re.compile(r"\b(?:countPage|pageCount|totalPage|page_count)\s*=\s*(\d+)\s*;")
+_COUNT_PAGE = re.compile(r"\b(?:countPage|pageCount|totalPage|page_count)\s*=\s*(\d+)\b")
 _PAGER_NAME = re.compile(r"""["'](index|list|default)(?:["']\s*\+\s*["'])?_["']""")
 
 # Hanweb (大汉) lists: <script type="text/xml"><datastore><recordset><record><![CDATA[…]]>
