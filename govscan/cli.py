@@ -70,20 +70,39 @@ def main() -> None:
 @click.option("--only", multiple=True, metavar="RULE", help="Run only these rules (repeatable).")
 @click.option("--skip", multiple=True, metavar="RULE", help="Do not run these rules (repeatable).")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="error", show_default=True)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="History store (SQLite).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="History store (SQLite): record the run, mark new and fixed findings.")
+@click.option("--recheck", is_flag=False, flag_value="", default=None, metavar="[PREVIOUS.json]",
+              help="Re-check only the previous run's open findings (from --db, or from PREVIOUS.json).")
 @click.option("--no-progress", is_flag=True, help="No live progress display.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every finding on the console.")
 def scan(urls, sites_file, rules_file, out_dir, formats, as_of, max_pages, max_depth, concurrency, per_host,
-         delay, timeout, connect_to, ignore_robots, only, skip, fail_on, db_path, no_progress, quiet, verbose):
+         delay, timeout, connect_to, ignore_robots, only, skip, fail_on, db_path, recheck, no_progress, quiet, verbose):
     """Crawl the sites, run the rules, write reports."""
     from govscan import config as config_mod
 
     overrides = {"max_pages": max_pages, "max_depth": max_depth, "concurrency": concurrency,
                  "per_host": per_host, "delay": delay, "timeout": timeout}
     chosen = _formats(formats)
+    store = previous = None
     try:
-        cfg = config_mod.load(sites_file, tuple(urls), rules_file, _date(as_of), overrides)
+        if db_path or recheck == "":
+            from govscan.store import DEFAULT_DB, Store
+
+            if not db_path and not DEFAULT_DB.is_file():
+                raise ConfigError("command line", "--recheck", f"需要 --db 或上次的 report.json（{DEFAULT_DB} 不存在）")
+            store = Store(db_path or DEFAULT_DB)  # StoreError: exit 3
+        if recheck is not None and not sites_file and not urls:
+            from govscan.recheck import config_from_previous, load_previous
+
+            previous = load_previous(recheck, store, None)
+            cfg = config_from_previous(previous, rules_file, _date(as_of), overrides)
+        else:
+            cfg = config_mod.load(sites_file, tuple(urls), rules_file, _date(as_of), overrides)
+        if recheck is not None and previous is None:
+            from govscan.recheck import load_previous
+
+            previous = load_previous(recheck, store, [s.id for s in cfg.sites])
         _check_rule_ids(only, "--only")
         _check_rule_ids(skip, "--skip")
         _check_connect_to(connect_to)
@@ -91,7 +110,7 @@ def scan(urls, sites_file, rules_file, out_dir, formats, as_of, max_pages, max_d
         _fail(str(exc), EXIT_USAGE)
     code = execute(cfg, out_dir=out_dir, formats=chosen, connect_to=connect_to, ignore_robots=ignore_robots,
                    only=only, skip=skip, fail_on=fail_on, progress=not (no_progress or quiet),
-                   quiet=quiet, verbose=verbose)
+                   quiet=quiet, verbose=verbose, store=store, previous=previous)
     sys.exit(code)
 
 
@@ -124,8 +143,11 @@ def _formats(formats) -> list[str]:
 
 
 def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(), skip=(), fail_on="error",
-            progress=True, quiet=False, verbose=False, transport=None) -> int:
-    """Run a scan and write its reports; returns the exit code. Shared by scan and demo."""
+            progress=True, quiet=False, verbose=False, transport=None, store=None, previous=None) -> int:
+    """Run a scan and write its reports; returns the exit code. Shared by scan and demo.
+
+    ``store``: the history store (record the run, annotate the report); ``previous``: re-check
+    only these open findings (govscan.recheck.Previous) instead of a full scan."""
     from rich.console import Console
 
     from govscan.reports import write_reports
@@ -144,14 +166,26 @@ def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(
         _fail(f"cannot write reports to {out}: {exc.strerror or exc}", EXIT_INCOMPLETE)
     options = RunOptions(only=frozenset(only), skip=frozenset(skip), ignore_robots=ignore_robots,
                          connect_to=tuple(connect_to), transport=transport)
+    if store is not None:
+        from govscan.history import availability_for
+
+        options.availability = availability_for(store, cfg)
     show = progress and console.is_terminal
-    if show:
+    outcomes = None
+    if previous is not None:
+        from govscan.recheck import recheck
+
+        data, outcomes = recheck(cfg, previous, options)
+    elif show:
         with RichProgress(console, len(cfg.sites)) as live:
             options.progress = live
-            report = run(cfg, options)
+            data = run(cfg, options).to_dict()
     else:
-        report = run(cfg, options)
-    data = report.to_dict()
+        data = run(cfg, options).to_dict()
+    if store is not None:
+        from govscan.history import record_and_annotate
+
+        record_and_annotate(store, data, kind="recheck" if previous is not None else "scan", outcomes=outcomes)
     try:
         paths = write_reports(data, chosen, out)
     except OSError as exc:
@@ -168,6 +202,77 @@ def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(
             click.echo("govscan: the scan was interrupted; reports are marked incomplete", err=True)
         return EXIT_INCOMPLETE
     return exit_code(data, fail_on)
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False), help="Sites file (YAML, or one URL a line).")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False), help="rules.yaml (crawl settings).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="History store  [default: ./.govscan/history.sqlite]")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+              help="Seconds a homepage has to answer (no retries).")
+@click.option("--connect-to", "connect_to", multiple=True, metavar="HOST1:PORT1:HOST2:PORT2", help="As in scan.")
+@click.option("-v", "--verbose", is_flag=True, help="Print a table of the results (default: only errors).")
+def probe(urls, sites_file, rules_file, db_path, timeout, connect_to, verbose):
+    """One availability probe of every homepage, recorded in the history store (for cron)."""
+    from rich.console import Console
+
+    from govscan import config as config_mod
+    from govscan.probe import print_probes, probe_sites
+    from govscan.store import DEFAULT_DB, Store
+
+    try:
+        cfg = config_mod.load(sites_file, tuple(urls), rules_file, None, None)
+        _check_connect_to(connect_to)
+    except ConfigError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    store = Store(db_path or DEFAULT_DB)
+    results = probe_sites(cfg, store, timeout=timeout, connect_to=tuple(connect_to))
+    if verbose:
+        print_probes(results, Console())
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--all", "show_open", is_flag=True, help="Also list the findings still open.")
+def diff(old, new, as_json, show_open):
+    """What is new, fixed and still open between two saved JSON results."""
+    from rich.console import Console
+
+    from govscan.diff import diff_reports, print_diff
+    from govscan.reports import load_report
+
+    result = diff_reports(load_report(old), load_report(new))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_diff(result, Console(), show_open=show_open)
+
+
+@main.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="History store  [default: ./.govscan/history.sqlite]")
+@click.option("--site", "site_id", help="One site (adds its probes per day).")
+@click.option("--limit", type=click.IntRange(min=1), default=30, show_default=True, help="Latest runs per site.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def history(db_path, site_id, limit, as_json):
+    """Runs, scores, findings and availability per site over time."""
+    from rich.console import Console
+
+    from govscan.history import history_data, print_history
+    from govscan.store import DEFAULT_DB, Store
+
+    if not Path(db_path or DEFAULT_DB).is_file():
+        _fail(f"{db_path or DEFAULT_DB}: 历史库不存在（先运行 govscan scan --db 或 govscan probe）", EXIT_USAGE)
+    with Store(db_path or DEFAULT_DB, readonly=True) as store:
+        data = history_data(store, site_id, limit)
+    if site_id and not data["sites"]:
+        _fail(f"--site: 历史库中没有站点 '{site_id}'", EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print_history(data, Console())
 
 
 @main.command()
@@ -229,6 +334,37 @@ def report(result, formats, out_dir):
         _fail(f"cannot write reports to {out_dir}: {exc.strerror or exc}", EXIT_INCOMPLETE)
     for path in paths:
         click.echo(str(path))
+
+
+@main.command()
+@click.argument("result", type=click.Path(exists=True, dir_okay=False))
+@click.option("--site", "site_ids", multiple=True, metavar="ID", help="Only this site (repeatable).")
+@click.option("--out", "out_dir", default="govscan-notices", show_default=True, type=click.Path(file_okay=False))
+@click.option("--office", help="Issuing office (发文单位), named on the notice and as its signature.")
+@click.option("--date", "issued", help="Issue date (YYYY-MM-DD; default today); deadlines count from it.")
+@click.option("--deadline-days", type=click.IntRange(min=1), help="Working days for ordinary problems (default 10, rules.yaml scoring.notice.days).")
+@click.option("--holiday", "holidays", multiple=True, metavar="YYYY-MM-DD", help="A non-working day (repeatable).")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False), help="rules.yaml for scoring.notice values.")
+def notice(result, site_ids, out_dir, office, issued, deadline_days, holidays, rules_file):
+    """Rectification notices (整改通知书, .docx and .html), one per site with problems."""
+    from dataclasses import replace
+
+    from govscan import notice as notice_mod
+    from govscan.reports import load_report
+
+    data = load_report(result)
+    settings = notice_mod.load_settings(rules_file)
+    settings = replace(settings, days=deadline_days or settings.days, holidays=settings.holidays | {
+        notice_mod.parse_date(h, "command line", "--holiday") for h in holidays})
+    when = notice_mod.parse_date(issued, "command line", "--date") if issued else None
+    try:
+        paths = notice_mod.write_notices(data, Path(out_dir), settings, office=office, issued=when, sites=site_ids)
+    except OSError as exc:
+        _fail(f"cannot write notices to {out_dir}: {exc.strerror or exc}", EXIT_INCOMPLETE)
+    for path in paths:
+        click.echo(str(path))
+    if not paths:
+        click.echo("govscan: no site with problems: no notice written", err=True)
 
 
 @main.command()

@@ -8,8 +8,10 @@ to the page rules and the extractors once, then dropped.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from govscan import extract
@@ -17,7 +19,7 @@ from govscan.config import RunConfig, SiteConfig
 from govscan.engine import Engine
 from govscan.facts import AdminProbe, SiteFacts
 from govscan.fetch import Fetcher
-from govscan.model import CheckedLink, Context, LinkRef
+from govscan.model import CheckedLink, Context, Finding, LinkRef
 from govscan.page import Page
 from govscan.progress import NoProgress, Progress
 from govscan.report import CrawlStats, SiteResult
@@ -57,14 +59,32 @@ class SiteState:
     on_homepage: set[str] = field(default_factory=set)
     complete: bool = False
 
-    def result(self, config: RunConfig) -> SiteResult:
-        findings = sorted(self.engine.findings)
+    def result(self, config: RunConfig, availability: Mapping[str, Any] | None = None) -> SiteResult:
+        """``availability``: the history store's probes of the last 7 days (None: no history)."""
+        findings = merge_duplicates(self.engine.findings)
+        extra = {}
+        if availability is not None:
+            extra["availability"] = {k: availability[k] for k in ("probes", "failures", "ratio")}
         return SiteResult(
             id=self.site.id, name=self.site.name, url=self.site.url, kind=self.site.kind,
             owner=self.site.owner, final_url=self.facts.final_url, crawl=self.stats,
-            verdict=score(findings, self.facts, config.scoring, complete=self.complete),
+            verdict=score(findings, self.facts, config.scoring, complete=self.complete, **extra),
             findings=findings, errors=list(self.engine.errors), complete=self.complete,
+            availability=dict(availability) if availability is not None else None,
         )
+
+
+def merge_duplicates(findings: list[Finding]) -> list[Finding]:
+    """One finding per fingerprint: a subject seen from several pages lists them all."""
+    merged: dict[str, Finding] = {}
+    for finding in findings:
+        first = merged.get(finding.fingerprint)
+        if first is None:
+            merged[finding.fingerprint] = finding
+        else:
+            pages = tuple(sorted(set(first.found_on) | set(finding.found_on)))
+            merged[finding.fingerprint] = dataclasses.replace(first, found_on=pages)
+    return sorted(merged.values())
 
 
 def new_state(site: SiteConfig, config: RunConfig, only: frozenset[str] = frozenset(),
@@ -153,6 +173,7 @@ class SiteCrawl:
             self.skip(page.url, f"truncated: larger than {self.config.crawl.max_page_bytes} bytes")
         if "javascript" in page.content_type:
             extract.collect(page, state.facts)
+            self._follow(page, extract.rendered_links(page), depth, is_home=False)
             return
         page = Page(url=page.url, final_url=page.final_url, status=page.status, text=page.text,
                     headers=page.headers, content_type=page.content_type, encoding=page.encoding,
@@ -163,16 +184,19 @@ class SiteCrawl:
         self.progress.page_done(state.site.id, page.url)
         state.engine.run("page", page, page.url)
         extract.collect(page, state.facts)
-        for link in page.links:
-            self.state.refs.setdefault(link.url, []).append(LinkRef(page.url, link.tag, link.attr, link.text[:80]))
-            if is_home:
-                state.on_homepage.add(link.url)
-            self._consider(link.url, link.tag, depth + 1)
+        self._follow(page, page.links + extract.rendered_links(page), depth, is_home)
         for url in extract.extra_links(page):
             url = normalize(url, page.base_url)
             if url and host_of(url) in self.hosts:
                 self._enqueue(url, depth + 1, force=True)
         await asyncio.sleep(0)  # let other sites' coroutines run between big pages
+
+    def _follow(self, page: Page, links, depth: int, is_home: bool) -> None:
+        for link in links:
+            self.state.refs.setdefault(link.url, []).append(LinkRef(page.url, link.tag, link.attr, link.text[:80]))
+            if is_home:
+                self.state.on_homepage.add(link.url)
+            self._consider(link.url, link.tag, depth + 1)
 
     def _consider(self, url: str, tag: str, depth: int) -> None:
         if host_of(url) in self.hosts and is_page_target(url, tag):

@@ -76,6 +76,55 @@ class ScriptWrite:
 
 
 @dataclass
+class HomeSource:
+    """Something the homepage shows: its own markup, HTML its scripts write, or a same-site
+    script, frame or include it loads. Identity, channel and service checks read these."""
+
+    url: str                       # the page, script or frame it came from
+    via: str                       # homepage, inline-script, script, frame, include
+    text: str = ""                 # visible text plus image alt/title texts (capped)
+    links: list[tuple[str, str, str]] = field(default_factory=list)   # (url, tag, text), capped
+    meta: dict[str, str] = field(default_factory=dict)                 # homepage meta; jiucuo sitecode
+
+
+@dataclass(frozen=True)
+class PolicyPage:
+    """An article page as policy-interpretation pairing needs it: no body kept."""
+
+    url: str
+    title: str
+    doc_no: str = ""               # 文号 as written (title or 发文字号 field), "" when none
+    date: Any = None               # publication date (datetime.date) or None
+    column: str = ""               # column name from ColumnName meta or breadcrumb
+    links: tuple[tuple[str, str], ...] = ()   # (url, text) of content links, for doc/解读 candidates
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message (留言/来信) of an interaction column, from a list row or its own page."""
+
+    url: str                       # its own page, or the list page when it has none
+    list_url: str                  # the list page showing it ("" for a detail page)
+    title: str
+    asked: Any                     # date the question was posted (datetime.date)
+    replied: Any = None            # reply date, when shown
+    status: str = ""               # status text as shown: 已回复, 未回复, 办理中 …
+    source: str = ""               # table, list, detail
+    column: str = ""               # column name / page title where it was found
+    reply_field: bool = False      # the source has a reply-date field (empty means no reply)
+    reply_text: bool = False       # a reply text is shown (detail pages)
+
+
+@dataclass(frozen=True)
+class ServiceGuide:
+    """A page that looks like a 办事指南: its title and the element labels it shows."""
+
+    url: str
+    title: str
+    labels: tuple[tuple[str, bool], ...] = ()   # (label as shown, a value follows it)
+
+
+@dataclass
 class SiteFacts:
     site: SiteInfo
     homepage: LinkResult | None = None          # outcome of fetching the homepage
@@ -87,8 +136,13 @@ class SiteFacts:
     admin_probes: list[AdminProbe] = field(default_factory=list)
     # columns and freshness (extract/columns.py)
     homepage_list: ListStats | None = None                     # lists on the homepage (None: not seen)
-    homepage_links: int = 0                                     # same-site links on the homepage
     columns: dict[str, Column] = field(default_factory=dict)   # by column key, discovery order
     second_level: dict[str, list[Any]] = field(default_factory=dict)  # depth-1 page -> newest dates
     scripts: dict[str, ScriptWrite] = field(default_factory=dict)     # same-site JS by URL
     script_refs: dict[str, list[str]] = field(default_factory=dict)   # JS URL -> pages including it
+    # identity, interpretation, interaction and services (extract/identity, policy, interaction)
+    home_sources: dict[str, HomeSource] = field(default_factory=dict)  # by source key
+    home_loads: dict[str, str] = field(default_factory=dict)  # same-site URL the homepage loads -> via
+    policy_pages: dict[str, PolicyPage] = field(default_factory=dict)  # article pages by URL
+    messages: dict[str, Message] = field(default_factory=dict)         # by message key
+    service_guides: dict[str, ServiceGuide] = field(default_factory=dict)  # by URL

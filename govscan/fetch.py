@@ -12,6 +12,7 @@ import ipaddress
 import random
 import socket
 import time
+import zlib
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 from urllib import robotparser
@@ -144,7 +145,8 @@ class Fetcher:
         ua = settings.user_agent.replace("{version}", __version__)
         self.client = httpx.AsyncClient(
             transport=ConnectToTransport(inner, self.connect_rules), limits=limits, timeout=timeout,
-            follow_redirects=False, headers={"User-Agent": ua, "Accept-Language": "zh-CN,zh;q=0.9"},
+            follow_redirects=False, headers={"User-Agent": ua, "Accept-Language": "zh-CN,zh;q=0.9",
+                     "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
         self._global = asyncio.Semaphore(max(settings.concurrency, 1))
@@ -189,6 +191,20 @@ class Fetcher:
             self._table[url] = future
             asyncio.get_running_loop().create_task(self._check_into(url, prefer_head, future))
         return await asyncio.shield(future)
+
+    async def probe(self, url: str, budget: float) -> LinkResult:
+        """One availability probe: a fresh GET of ``url`` (redirects included) within ``budget``
+        seconds in all, never answered from the run's table. Build the Fetcher with
+        ``retries=0``: a retry would hide the very failure a probe is there to count."""
+        started = time.monotonic()
+        try:
+            fetched = await asyncio.wait_for(
+                self._request(url, want_body=True, max_bytes=LINK_BODY_BYTES, method="GET", for_link=True),
+                timeout=budget)
+        except asyncio.TimeoutError:
+            return LinkResult(url=url, error="timeout", error_detail=f"no answer within {budget:g} s",
+                              elapsed_ms=_ms(started))
+        return fetched.result
 
     def known(self, url: str) -> LinkResult | None:
         future = self._table.get(url)
@@ -260,20 +276,33 @@ class Fetcher:
             await slot.wait_turn()
             self.requests += 1
             request = self.client.build_request(method, url)
-            response = await self.client.send(request, stream=True)
             try:
-                body = bytearray()
-                truncated = False
-                if want_body and method != "HEAD":
-                    async for chunk in response.aiter_bytes():
-                        body.extend(chunk)
-                        if len(body) > max_bytes:
+                # httpx times each read; a server trickling bytes forever needs a total budget.
+                return await asyncio.wait_for(self._send(request, want_body, max_bytes),
+                                              timeout=self.settings.timeout)
+            except asyncio.TimeoutError:
+                raise httpx.ReadTimeout("total time budget exceeded", request=request) from None
+
+    async def _send(self, request: httpx.Request, want_body: bool, max_bytes: int) -> tuple[httpx.Response, bytes, bool]:
+        response = await self.client.send(request, stream=True)
+        try:
+            body = bytearray()
+            truncated = False
+            if want_body and request.method != "HEAD":
+                decoder = _BoundedDecoder(response.headers.get("content-encoding", ""))
+                try:
+                    async for chunk in response.aiter_raw():
+                        body.extend(decoder.feed(chunk, max_bytes - len(body) + 1))
+                        if len(body) > max_bytes or decoder.overflow:
                             truncated = True
-                            del body[max_bytes:]
                             break
-            finally:
-                await response.aclose()
+                except httpx.StreamConsumed:  # an in-memory response (test transports): already decoded
+                    body.extend(response.content[: max_bytes + 1])
+                    truncated = len(body) > max_bytes
+                del body[max_bytes:]
             return response, bytes(body), truncated
+        finally:
+            await response.aclose()
 
     async def _request(self, url: str, want_body: bool, max_bytes: int, method: str,
                        for_link: bool = False) -> Fetched:
@@ -406,6 +435,35 @@ class Fetcher:
             parser.parse(body.decode("utf-8", "replace").splitlines())
             return parser
         return None
+
+
+class _BoundedDecoder:
+    """Content-Encoding decoding that never produces more than asked for (gzip/deflate bombs)."""
+
+    def __init__(self, encoding: str) -> None:
+        encoding = encoding.strip().lower()
+        self._zlib = None
+        self._deflate = encoding == "deflate"
+        if encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(wbits=47)
+        elif self._deflate:
+            self._zlib = zlib.decompressobj()
+        self.overflow = False
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        if self._zlib is None:
+            return data
+        try:
+            out = self._zlib.decompress(data, max(limit, 1))
+        except zlib.error:
+            if self._deflate:  # some servers send raw deflate without the zlib header
+                self._deflate = False
+                self._zlib = zlib.decompressobj(wbits=-15)
+                return self.feed(data, limit)
+            raise httpx.DecodingError("invalid compressed body") from None
+        if self._zlib.unconsumed_tail:
+            self.overflow = True
+        return out
 
 
 def _non_public(address: str) -> bool:

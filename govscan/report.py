@@ -21,10 +21,11 @@ class Verdict:
     score: float
     vetoes: list[dict[str, Any]] = field(default_factory=list)
     deductions: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # scoring's optional keys (bonus, notes …)
 
     def to_dict(self) -> dict[str, Any]:
         return {"qualified": self.qualified, "score": round(self.score, 2),
-                "vetoes": self.vetoes, "deductions": self.deductions}
+                "vetoes": self.vetoes, "deductions": self.deductions, **self.extra}
 
 
 @dataclass
@@ -58,9 +59,10 @@ class SiteResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = True
+    availability: dict[str, Any] | None = None   # 7-day probes from the history store, when kept
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id, "name": self.name, "url": self.url, "final_url": self.final_url,
             "kind": self.kind, "owner": self.owner, "complete": self.complete,
             "crawl": self.crawl.to_dict(),
@@ -68,6 +70,9 @@ class SiteResult:
             "findings": [f.to_dict() for f in sorted(self.findings)],
             "errors": self.errors,
         }
+        if self.availability is not None:
+            out["availability"] = dict(self.availability)
+        return out
 
 
 @dataclass

@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import signal
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import httpx
 
@@ -28,6 +29,8 @@ class RunOptions:
     connect_to: tuple[str, ...] = ()
     progress: Progress = field(default_factory=NoProgress)
     transport: httpx.AsyncBaseTransport | None = None  # the test seam
+    # per site id: the history store's 7-day probes {probes, failures, ratio, ...} for scoring
+    availability: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def connect_rules(config: RunConfig, extra: tuple[str, ...] = ()) -> list[ConnectRule]:
@@ -94,7 +97,7 @@ async def run_async(config: RunConfig, options: RunOptions | None = None) -> Rep
         "ignore_robots": fetcher.ignore_robots, "only": sorted(options.only), "skip": sorted(options.skip),
         "connect_to": list(options.connect_to), "requests": fetcher.requests,
     }
-    return Report(sites=[s.result(config) for s in states], started_at=started, finished_at=_now(),
+    return Report(sites=[s.result(config, options.availability.get(s.site.id)) for s in states], started_at=started, finished_at=_now(),
                   as_of=config.as_of.isoformat(), complete=complete and all(s.complete for s in states),
                   options=report_options)
 

@@ -120,9 +120,9 @@ class _Sites:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "govscan-fixtures"
-    sys_version = ""
+    server_version, sys_version = "govscan-fixtures", ""
     timeout = 30
+    wbufsize, disable_nagle_algorithm = 1 << 16, True  # one write per answer, no Nagle delay
 
     def do_GET(self) -> None:  # noqa: N802 (stdlib naming)
         try:

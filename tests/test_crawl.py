@@ -103,3 +103,34 @@ def test_fingerprints_stable_across_runs(tmp_path):
     second, _ = scan(tmp_path, ["http://a.gov.cn/"])
     fps = lambda r: sorted(f["fingerprint"] for s in r["sites"] for f in s["findings"])
     assert fps(first) == fps(second) and fps(first)
+
+
+def test_same_fingerprint_from_several_pages_is_one_finding_listing_all_pages():
+    from govscan.crawl import merge_duplicates
+    from govscan.model import Finding
+
+    a = Finding(url="http://a.gov.cn/guohui.png", rule="emblem-usage", fingerprint="f1", level="info",
+                title="t", message="m", found_on=("http://a.gov.cn/",))
+    b = Finding(url="http://a.gov.cn/guohui.png", rule="emblem-usage", fingerprint="f1", level="info",
+                title="t", message="m", found_on=("http://a.gov.cn/x.html",))
+    merged = merge_duplicates([a, b])
+    assert len(merged) == 1 and merged[0].found_on == ("http://a.gov.cn/", "http://a.gov.cn/x.html")
+
+
+def test_a_crashing_check_becomes_an_internal_error_and_the_scan_goes_on(tmp_path, monkeypatch):
+    from govscan.rules import registry
+
+    rule = registry()["non-gov-domain"]
+
+    def broken(facts, options, ctx):
+        raise RuntimeError("boom")
+        yield  # pragma: no cover
+
+    import dataclasses as dc
+    from govscan import rules as rules_mod
+    monkeypatch.setitem(rules_mod._REGISTRY, "non-gov-domain", dc.replace(rule, check=broken))
+    report, _ = scan(tmp_path, ["http://a.gov.cn/"])
+    a = site(report, "a")
+    assert a["errors"] and a["errors"][0]["rule"] == "non-gov-domain" and "boom" in a["errors"][0]["error"]
+    assert any(f["rule"] == "dead-link" for f in a["findings"])  # other rules still ran
+    assert report["run"]["complete"] is True

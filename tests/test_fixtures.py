@@ -88,14 +88,14 @@ def test_shared_links_requested_once(server):
 
     class Counting(httpx.AsyncHTTPTransport):
         async def handle_async_request(self, request):
-            seen[(request.method, request.headers["host"], request.url.raw_path.decode())] += 1
+            seen[(request.method, request.url.scheme, request.headers["host"], request.url.raw_path.decode())] += 1
             return await super().handle_async_request(request)
 
     data = run(cfg, RunOptions(connect_to=connect_all_to(server.port), transport=Counting())).to_dict()
     assert data["summary"]["pages"] > 0
     # retries of 5xx answers and refused connections are the only repeats, by design
     repeats = {k: n for k, n in seen.items()
-               if n > 1 and k[2] != "/hdjl/zxdc/index.html" and k[1] != "www.lvshui.gov.cn"}
+               if n > 1 and k[3] != "/hdjl/zxdc/index.html" and k[2] != "www.lvshui.gov.cn"}
     # HEAD refused → GET is one URL requested by two methods, not a repeat of one request
     assert not repeats, repeats
 

@@ -4,3 +4,6 @@ Families are imported explicitly (no directory walking) so the catalogue order i
 """
 
 from govscan.checks import availability, links, domain  # noqa: F401
+from govscan.checks import tags, freshness  # noqa: F401,E402  (page tags; columns and freshness)
+from govscan.checks import security, review, hosting  # noqa: F401,E402  (content security, review hints, hosting)
+from govscan.checks import identity, interpretation, interaction  # noqa: F401,E402  (footer identity; 解读; interaction and services)

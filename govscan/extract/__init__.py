@@ -3,7 +3,9 @@
 The crawler calls, for every HTML page of a site (once, while the parsed page is alive):
   - ``extra_links(page)``: URLs the page reaches by means other than plain links (pagination
     written by scripts, lists or footers loaded by same-site scripts), to add to the frontier;
-  - ``collect(page, facts)``: record what the page tells about the site into SiteFacts.
+  - ``collect(page, facts)``: record what the page tells about the site into SiteFacts;
+  - ``rendered_links(page)``: links the page shows through its platform's scripts (Hanweb
+    datastore records, ``document.write``): the crawler treats them as the page's own links.
 Each family adds its collector to ``COLLECTORS`` and its link finder to ``LINK_FINDERS``.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Callable
 
 from govscan.facts import SiteFacts
-from govscan.page import Page
+from govscan.page import Page, PageLink
 
 COLLECTORS: list[Callable[[Page, SiteFacts], None]] = []
 LINK_FINDERS: list[Callable[[Page], list[str]]] = []
@@ -30,8 +32,28 @@ def extra_links(page: Page) -> list[str]:
     return found
 
 
+def rendered_links(page: Page) -> tuple[PageLink, ...]:
+    """Links inside HTML that scripts render (same extraction as the page's own links)."""
+    if _platforms.is_script(page):
+        fragment = _scripts.written_html(page.text)
+    else:
+        records = _platforms.hanweb_records(page.text) or []
+        fragment = "\n".join(records + [_scripts.inline_written_html(page)])
+    if not fragment.strip():
+        return ()
+    return Page.from_html(page.url, fragment, final_url=page.base_url).links
+
+
 # Families register here (imported last: they import this package's dependencies).
 from govscan.extract import columns as _columns  # noqa: E402
 
 COLLECTORS.append(_columns.collect)
 LINK_FINDERS.append(_columns.extra_links)
+
+# Identity, policy interpretation, interaction and services (issue 4).
+from govscan.extract import identity as _identity, interaction as _interaction  # noqa: E402
+from govscan.extract import platforms as _platforms  # noqa: E402
+from govscan.extract import policy as _policy, scripts as _scripts  # noqa: E402
+
+COLLECTORS.extend([_identity.collect, _policy.collect, _interaction.collect])
+LINK_FINDERS.append(_scripts.script_links)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -21,10 +22,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from govscan.extract import platforms
-from govscan.extract.dates import article_date, date_from_url, find_date, find_item_date
-from govscan.extract.zh import to_simplified
+from govscan.extract.scripts import written_html
+from govscan.extract.dates import MonthDay, article_date, date_from_url, find_date, find_item_date
 from govscan.facts import Column, ListItem, ListStats, ScriptWrite, SiteFacts
 from govscan.page import Page, link_text
+from govscan.text import normalize as fold
 from govscan.urls import host_of, normalize
 
 SAMPLE_CAP = 50          # items kept per column (URL, title, date)
@@ -59,6 +61,8 @@ _ARTICLE_URL = re.compile(
     r"/t\d{8}_\d+|/art/\d{4}/|art_\d+_\d+|content_\d+|/content/post_\d+|/post_\d+|/\d{4}/\d{1,2}/\d{1,2}/[\w-]+\.s?html?$|"
     r"/\d{6,8}/[\w-]*\d[\w-]*\.s?html?$|/\d{4}-\d{2}/\d{2}/|detail|/item/\d+|/show(?:_\d+)?\.|/info/\d+/\d+|"
     r"[?&](?:id|articleid|infoid|contentid|newsid|docid|aid)=\d", re.I)
+_TRAILING_DATE = re.compile(r"\s*[\[(（]?\s*(?:\d{2,4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*[\])）]?\s*$")
+_NOT_FOUND = re.compile(r"404|页面不存在|页面未找到|找不到(?:该)?页面|页面已(?:被)?删除|访问的页面不存在|not found", re.I)
 _PAGE_PARAMS = {"page", "pagenum", "pageno", "pageindex", "currentpage", "curpage", "p", "pn", "uid",
                 "startrecord", "endrecord", "perpage", "pagesize"}
 
@@ -205,7 +209,8 @@ def _titled(node: LexborNode) -> str:
     text = clean_name(link_text(node))
     attr = re.split(r"[\r\n]", (node.attributes.get("title") or "").strip(), maxsplit=1)[0]
     attr = clean_name(re.sub(r"^(?:标题|题目|名称)\s*[:：]\s*", "", attr))
-    return attr if len(attr) > len(text) else text
+    title = attr if len(attr) > len(text) else text
+    return clean_name(_TRAILING_DATE.sub("", title)) or title
 
 
 def _row_of(a: LexborNode, href: str) -> LexborNode:
@@ -239,9 +244,15 @@ def _date_in_anchor(a: LexborNode) -> tuple[Any, str]:
     return None, ""
 
 
+_NUMBERED_PAGE = re.compile(r"/[^/]*\d[^/]*\.(?:s?html?|aspx?|jsp|php)$", re.I)
+
+
 def _undated_item(title: str, url: str) -> bool:
-    """An undated link is a list item (an "not updated" entry) when it looks like an article."""
-    return len(title) >= 8 and is_article_url(url)
+    """An undated link is a list item (an entry that counts as not updated) when it has a
+    headline-long title and points at an article-like page (not a column or a site tool)."""
+    if len(title) < 8 or is_list_url(url):
+        return False
+    return is_article_url(url) or bool(_NUMBERED_PAGE.search(urlsplit(url).path))
 
 
 def items_in(root: LexborNode, base: str, skip: Callable[[LexborNode], bool] | None = None,
@@ -267,8 +278,11 @@ def items_in(root: LexborNode, base: str, skip: Callable[[LexborNode], bool] | N
             day, shown = _date_in_anchor(a)
             if shown:
                 title = clean_name(title.replace(clean_name(shown), " ")) or title
-        if day is None and (host is None or host_of(url) == host):
-            day = date_from_url(urlsplit(url).path)
+        if (day is None or isinstance(day, MonthDay)) and len(title) >= 6 and (host is None or host_of(url) == host):
+            in_url = date_from_url(urlsplit(url).path)
+            # a year-less [06-01] gets its year from the URL when both name the same day
+            if in_url is not None and (day is None or (day.month, day.day) == (in_url.month, in_url.day)):
+                day = in_url
         if day is None and not _undated_item(title, url):
             continue
         seen.add(url)
@@ -328,7 +342,8 @@ def list_items(page: Page) -> list[ListItem]:
 # ------------------------------------------------------------------ page kind and names
 
 def page_kind(page: Page) -> str:
-    """home, column (a list page), article, script or other — from URL shape, meta tags and lists."""
+    """home, column (a list page), article, script, error (a "not found" page) or other — from
+    URL shape, meta tags and lists."""
     return _cached(page, "kind", _page_kind)
 
 
@@ -337,16 +352,24 @@ def _page_kind(page: Page) -> str:
         return "script"
     if page.is_homepage:
         return "home"
+    if _NOT_FOUND.search(page.title) or (len(page.visible_text) < 300 and _NOT_FOUND.search(page.visible_text)):
+        return "error"   # a "page not found" answered with 200 is dead-link's, not a column
     url = page.final_url
     meta = page.meta
     article_meta = bool(meta.get("articletitle") or meta.get("pubdate"))
-    lists = _cached(page, "lists", _page_lists)
-    dated = sum(1 for i in lists.items if i.date is not None)
-    if is_list_url(url) and not is_article_url(url) and (dated >= 2 or lists.datastore or not article_meta):
-        return "column"
+
+    def lists() -> PageLists:   # list extraction only when URL and meta do not decide
+        return _cached(page, "lists", _page_lists)
+
+    def dated() -> int:
+        return sum(1 for i in lists().items if i.date is not None)
+
+    if is_list_url(url) and not is_article_url(url):
+        if not article_meta or lists().datastore or dated() >= 2:
+            return "column"
     if article_meta or is_article_url(url):
         return "article"
-    if lists.datastore or (meta.get("columnname") and dated >= 3) or dated >= 5:
+    if lists().datastore or (meta.get("columnname") and dated() >= 3) or dated() >= 5:
         return "column"
     return "other"
 
@@ -414,9 +437,9 @@ def _content(page: Page) -> tuple[int, str]:
     return len(text), text[:TEXT_SAMPLE]
 
 
-def _subcolumn_links(page: Page) -> list[tuple[str, str]]:
-    """Links from a column page to other column list pages (outside page chrome)."""
-    out: list[tuple[str, str]] = []
+def _subcolumn_links(page: Page) -> list[tuple[str, str, bool]]:
+    """Links from a column page to other column list pages: (url, name, in a menu or sidebar)."""
+    out: list[tuple[str, str, bool]] = []
     own = column_key(page.url)
     host = host_of(page.final_url)
     for a in page.tree.css("a[href]"):
@@ -424,12 +447,14 @@ def _subcolumn_links(page: Page) -> list[tuple[str, str]]:
         if not url or host_of(url) != host or column_key(url) == own or not is_list_url(url) or is_article_url(url):
             continue
         name = clean_name(link_text(a))
-        if not 2 <= len(name) <= 16 or to_simplified(name).lower() in _NOT_COLUMNS or _PAGER_TEXT.match(name):
+        if _MORE.match(name) or not name or any("more" in t.lower() for t in _tokens(a)):
+            name = _heading_for(a, url, page.base_url)
+        if not 2 <= len(name) <= 16 or _fold(name) in _NOT_COLUMNS or _PAGER_TEXT.match(name):
             continue
         if _in_region(a, lambda n: n.tag in ("header", "footer") or any(
                 _CHROME_TOKEN.fullmatch(t) for t in _tokens(n))) is not None:
             continue
-        out.append((url, name))
+        out.append((url, name, _in_region(a, lambda n: _is_nav(n) or _is_side(n)) is not None))
     return out
 
 
@@ -462,7 +487,7 @@ def homepage_columns(page: Page) -> list[ColumnLink]:
         if more:
             text = _heading_for(a, url, page.base_url)
             source = "more"
-        if not 2 <= len(text) <= 16 or to_simplified(text).lower() in _NOT_COLUMNS or _PAGER_TEXT.match(text):
+        if not 2 <= len(text) <= 16 or _fold(text) in _NOT_COLUMNS or _PAGER_TEXT.match(text):
             continue
         if _in_region(a, lambda n: n.tag == "footer" or any(
                 re.fullmatch(r"footer.*|foot|foot[-_].*|.*[-_]foot(?:er)?(?:[-_].*)?|bottom|.*copyright.*", t, re.I)
@@ -524,17 +549,23 @@ def _heading_for(more: LexborNode, url: str, base: str) -> str:
 
 # ------------------------------------------------------------------ classes
 
+@lru_cache(maxsize=4096)
+def _fold(text: str) -> str:
+    """Matching form (simplified, lower case, no spaces) shared with every keyword rule."""
+    return fold(text)
+
+
 def classify(name: str, classes: Mapping[str, Iterable[str]]) -> str | None:
     """The class of a column by its name: an exact keyword beats a suffix, a suffix beats a
     substring, a longer keyword beats a shorter one, then the classes' order. Traditional
     names match simplified keywords."""
-    name = to_simplified(clean_name(name)).lower()
+    name = _fold(clean_name(name))
     if not name:
         return None
     best: tuple[tuple[int, int, int], str] | None = None
     for order, (cls, keywords) in enumerate(classes.items()):
         for keyword in keywords:
-            kw = to_simplified(str(keyword)).strip().lower()
+            kw = _fold(str(keyword))
             if not kw:
                 continue
             if name == kw:
@@ -552,10 +583,10 @@ def classify(name: str, classes: Mapping[str, Iterable[str]]) -> str | None:
 
 
 def contains_any(text: str, phrases: Iterable[str]) -> str | None:
-    """The first phrase found in ``text`` (both compared in simplified form)."""
-    simple = to_simplified(text)
+    """The first phrase found in ``text`` (simplified and traditional alike)."""
+    folded = fold(text)
     for phrase in phrases:
-        if phrase and to_simplified(phrase) in simple:
+        if phrase and _fold(phrase) in folded:
             return phrase
     return None
 
@@ -615,8 +646,8 @@ def collect(page: Page, facts: SiteFacts) -> None:
 
 
 def _top_dates(dates: list) -> list:
-    full = sorted({d for d in dates if not hasattr(d, "resolve")}, reverse=True)
-    short = sorted({d for d in dates if hasattr(d, "resolve")}, reverse=True)
+    full = sorted({d for d in dates if not isinstance(d, MonthDay)}, reverse=True)
+    short = sorted({d for d in dates if isinstance(d, MonthDay)}, reverse=True)
     return (full + short)[:SECOND_LEVEL_DATES]
 
 
@@ -626,9 +657,6 @@ def _collect_homepage(page: Page, facts: SiteFacts) -> None:
     _add_items(stats, lists.items)
     stats.sources = list(lists.sources)
     facts.homepage_list = stats
-    host = host_of(page.final_url)
-    facts.homepage_links = len({link.url for link in page.links
-                                if link.tag in ("a", "area") and host_of(link.url) == host})
     for link in homepage_columns(page):
         key = column_key(link.url)
         col = facts.columns.get(key)
@@ -660,18 +688,35 @@ def _merge_page(col: Column, page: Page, facts: SiteFacts) -> None:
         col.content_chars, sample = _content(page)
         col.text_sample = sample if not col.items else ""
         subs = _subcolumn_links(page)
-        col.subcolumns = len({column_key(u) for u, _ in subs})
+        col.subcolumns = _count_subcolumns(page, subs, facts)
         _register_subcolumns(col, page, subs, facts)
     _note_scripts(page, facts, page.url, col)
 
 
-def _register_subcolumns(col: Column, page: Page, subs: list[tuple[str, str]], facts: SiteFacts) -> None:
-    """Child directories linked from a column page are its 二级栏目 (TRS-style paths)."""
+def _is_child(url: str, page: Page) -> bool:
     own = urlsplit(column_key(page.url)).path
-    for url, name in subs:
+    path = urlsplit(column_key(url)).path
+    return own != "/" and path != own and path.startswith(own)
+
+
+def _count_subcolumns(page: Page, subs: list[tuple[str, str, bool]], facts: SiteFacts) -> int:
+    """Sub-columns a column page leads to: child directories, or column links in its content
+    (not the site menu repeated on every page, nor the homepage's own 一级栏目)."""
+    found = set()
+    for url, _name, in_menu in subs:
         key = column_key(url)
-        path = urlsplit(key).path
-        if key in facts.columns or not path.startswith(own) or path == own:
+        known = facts.columns.get(key)
+        top = known is not None and known.level == 1 and bool(known.found_on)
+        if _is_child(url, page) or not (in_menu or top):
+            found.add(key)
+    return len(found)
+
+
+def _register_subcolumns(col: Column, page: Page, subs: list[tuple[str, str, bool]], facts: SiteFacts) -> None:
+    """Child directories linked from a column page are its 二级栏目 (TRS-style paths)."""
+    for url, name, _in_menu in subs:
+        key = column_key(url)
+        if key in facts.columns or not _is_child(url, page):
             continue
         facts.columns[key] = Column(url=url, name=name, level=min(col.level + 1, 2), parent=col.name,
                                     found_on=[page.url])
@@ -712,7 +757,7 @@ def _merge_script(target: ListStats, written: ScriptWrite) -> None:
 def _collect_script(page: Page, facts: SiteFacts) -> None:
     if page.status >= 400 or page.url in facts.scripts:
         return
-    html = platforms.script_html(page.text)
+    html = written_html(page.text)
     if not html:
         return
     refs = facts.script_refs.get(page.url, [])

@@ -1,11 +1,12 @@
 """CMS platform specifics: TRS pagination scripts, Hanweb datastore lists, UCAP markers, and
-HTML written by same-site scripts (document.write). Pure functions over page text."""
+which same-site scripts may write lists (what they write is read by ``extract.scripts``).
+Pure functions over page text."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 
+from govscan.extract.scripts import is_library
 from govscan.page import Page
 from govscan.urls import host_of, normalize
 
@@ -27,13 +28,15 @@ _RECORD = re.compile(r"<record>\s*(?:<!\[CDATA\[(.*?)\]\]>|(.*?))\s*</record>", 
 _DATASTORE = re.compile(r"<datastore\b", re.I)
 _TOTAL_RECORD = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|\btotalRecord\s*[=:]\s*(\d+)", re.I)
 
-# Scripts that never write lists or footers: libraries and widgets.
-_LIBRARY = re.compile(
-    r"(jquery|bootstrap|vue|react|angular|swiper|layer|layui|echarts|polyfill|require|zepto|lodash|"
-    r"moment|html5shiv|respond|modernizr|flexible|axios|jweixin|qrcode|player|video|md5|base64|"
-    r"json2|pinyin|jiathis|share|slide|scroll|superslide|tab|wza|aria|barrier|cniil|conac|"
-    r"jiucuo|stat|analytics|tongji|count|baidu|sea\b|sm2|sm4|crypto)", re.I)
-_WRITE_HINT = re.compile(r"document\s*\.\s*write|innerHTML|\.html\s*\(|\.append\s*\(")
+# Scripts that never write lists or footers: libraries and widgets (by file-name token).
+_LIBRARY = {
+    "jquery", "bootstrap", "vue", "react", "angular", "swiper", "layer", "layui", "echarts", "polyfill",
+    "require", "zepto", "lodash", "moment", "html5shiv", "respond", "modernizr", "flexible", "axios",
+    "jweixin", "qrcode", "player", "video", "md5", "base64", "json2", "pinyin", "jiathis", "share",
+    "superslide", "slide", "scroll", "wza", "aria", "barrier", "cniil", "conac", "jiucuo", "stat",
+    "stats", "analytics", "tongji", "count", "visitcount", "articlehits", "hits", "baidu", "sm2",
+    "sm4", "crypto", "jpage", "jslib", "datepicker", "calendar", "ueditor", "kindeditor", "pdf",
+}
 
 
 def platform_of(page: Page) -> str:
@@ -43,11 +46,11 @@ def platform_of(page: Page) -> str:
     if _DATASTORE.search(text) or re.search(r"/col/col\d+/|/art/\d{4}/\d{1,2}/\d{1,2}/", url) \
             or "hanweb" in text[:20000].lower():
         return "hanweb"
+    if "ucap" in text.lower() or re.search(r"/list(?:_[a-z]+)?(?:_\d+)?\.shtml$", url):
+        return "ucap"
     if "createPageHTML" in text or "CurrChnlCls" in text or re.search(r"/t\d{8}_\d+", url) \
             or "TRS_Editor" in text or "trs_" in text[:20000].lower():
         return "trs"
-    if "ucap" in text.lower() or re.search(r"/list(?:_[a-z]+)?(?:_\d+)?\.shtml$", url):
-        return "ucap"
     return "generic"
 
 
@@ -107,8 +110,11 @@ def script_srcs(page: Page) -> list[str]:
         url = normalize(node.attributes.get("src") or "", page.base_url)
         if not url or host_of(url) != host:
             continue
-        name = url.rsplit("/", 1)[-1].split("?", 1)[0]
-        if not name.lower().endswith(".js") or _LIBRARY.search(name):
+        path = url.split("?", 1)[0].lower()
+        if not path.endswith(".js"):
+            continue
+        tokens = set(re.split(r"[^a-z0-9]+", path.rsplit("/", 1)[-1][:-3])) | set(path.split("/")[3:-1])
+        if tokens & _LIBRARY or is_library(url):
             continue
         if url not in out:
             out.append(url)
@@ -119,121 +125,3 @@ def is_script(page: Page) -> bool:
     ctype = (page.content_type or "").lower()
     path = page.url.split("?", 1)[0].lower()
     return "javascript" in ctype or "ecmascript" in ctype or path.endswith(".js")
-
-
-# ------------------------------------------------------------------ document.write
-
-_JS_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>//[^\n]*|/\*.*?(?:\*/|\Z))
-  | (?P<str>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`)
-  | (?P<name>[A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)
-  | (?P<num>\d[\w.]*)
-  | (?P<punct>.)
-""", re.S | re.X)
-_REGEX_BEFORE = set("(,=:[!&|?{};+-*%<>~^") | {None}
-_DECODERS = {"unescape", "decodeURIComponent", "decodeURI"}
-_JS_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[\s\S])")
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "", "f": "", "v": "", "0": "", "\n": ""}
-
-
-def _unescape_js(body: str) -> str:
-    def repl(m: re.Match) -> str:
-        esc = m.group(1)
-        if esc[0] == "u" and len(esc) > 1:
-            code = esc[2:-1] if esc[1] == "{" else esc[1:]
-            try:
-                return chr(int(code, 16))
-            except (ValueError, OverflowError):
-                return ""
-        if esc[0] == "x" and len(esc) == 3:
-            return chr(int(esc[1:], 16))
-        return _SIMPLE_ESCAPES.get(esc, esc)
-    return _JS_ESCAPE.sub(repl, body)
-
-
-def _tokens(js: str):
-    """(kind, value) pairs of JavaScript, comments and regex literals skipped."""
-    prev: str | None = None
-    pos = 0
-    length = len(js)
-    while pos < length:
-        match = _JS_TOKEN.match(js, pos)
-        if match is None:  # pragma: no cover - the pattern matches any character
-            break
-        kind = match.lastgroup
-        value = match.group(kind)
-        pos = match.end()
-        if kind in ("ws", "comment"):
-            continue
-        if kind == "punct" and value == "/" and prev in _REGEX_BEFORE:
-            pos = _skip_regex(js, pos)
-            prev = "regex"
-            yield "regex", ""
-            continue
-        prev = value if kind == "punct" else kind
-        yield kind, value
-
-
-def _skip_regex(js: str, pos: int) -> int:
-    in_class = False
-    while pos < len(js):
-        ch = js[pos]
-        if ch == "\\":
-            pos += 2
-            continue
-        if ch == "\n":
-            return pos
-        if ch == "[":
-            in_class = True
-        elif ch == "]":
-            in_class = False
-        elif ch == "/" and not in_class:
-            return pos + 1
-        pos += 1
-    return pos
-
-
-def _literal(token: str, decode: bool) -> str:
-    text = _unescape_js(token[1:-1])
-    return unquote(text) if decode else text
-
-
-def script_html(js: str) -> str:
-    """The HTML a script writes with document.write (string literals of its calls, joined).
-
-    Variables cannot be known without running the script; static CMS include files write
-    literal HTML, which is what lists and footers written by scripts are in practice.
-    """
-    if not _WRITE_HINT.search(js):
-        return ""
-    tokens = list(_tokens(js))
-    written: list[str] = []
-    everything: list[str] = []
-    depth = 0          # parentheses depth inside the current document.write( … )
-    for i, (kind, value) in enumerate(tokens):
-        if kind == "str":
-            decode = i >= 2 and tokens[i - 1] == ("punct", "(") and tokens[i - 2][0] == "name" \
-                and tokens[i - 2][1] in _DECODERS
-            text = _literal(value, decode)
-            everything.append(text)
-            if depth:
-                written.append(text)
-            continue
-        if depth:
-            if value == "(":
-                depth += 1
-            elif value == ")":
-                depth -= 1
-            continue
-        if kind == "name" and re.sub(r"\s+", "", value) in ("document.write", "document.writeln") \
-                and i + 1 < len(tokens) and tokens[i + 1] == ("punct", "("):
-            depth = 0  # opened by the next token
-            tokens[i + 1] = ("open", "(")
-        elif kind == "open":
-            depth = 1
-    html = "".join(written)
-    if "<" in html:
-        return html
-    # var s = '<li>…'; s += '…'; document.write(s): take every literal that carries markup or text.
-    return "".join(t for t in everything if "<" in t or re.search(r"[\u4e00-\u9fff]|\d{4}-\d", t))

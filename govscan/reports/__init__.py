@@ -20,6 +20,7 @@ from govscan.reports._schema import load_schema, schema_path, validate
 from govscan.reports.html import render_html
 from govscan.reports.junit import render_junit
 from govscan.reports.markdown import render_markdown
+from govscan.reports.xlsx import render_xlsx
 
 __all__ = ["REPORTERS", "Reporter", "load_report", "load_schema", "schema_path", "validate",
            "write_reports"]
@@ -43,7 +44,7 @@ REPORTERS: dict[str, Reporter] = {
     "html": Reporter("report.html", render_html, "self-contained HTML report in Chinese"),
     "junit": Reporter("report.junit.xml", render_junit, "JUnit XML, a test case per site × rule"),
     "md": Reporter("report.md", render_markdown, "Markdown summary for CI job pages"),
-    # "xlsx": Reporter("report.xlsx", render_xlsx, "问题台账 Excel ledger"),  -- to be added
+    "xlsx": Reporter("report.xlsx", render_xlsx, "问题台账 Excel ledger, a row per finding"),
 }
 
 

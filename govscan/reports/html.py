@@ -43,6 +43,8 @@ EVIDENCE_LABELS = {
     "keyword": "关键词", "keywords": "关键词", "host": "主机", "text": "文字",
 }
 VALUE_MAX = 400
+RECHECK_LABELS = {"confirmed": "复核仍存在", "not-rechecked": "未复核"}
+AVAILABILITY_VETO = 0.05  # for colouring only; the verdict itself comes from scoring
 FINGERPRINT_LINKS = 10
 
 # Only absolute http(s) URLs become links, and only when nothing in them could be read
@@ -103,10 +105,16 @@ def _csp(script: str) -> str:
 def _view(report: Mapping[str, Any]) -> dict[str, Any]:
     run = report["run"]
     summary = report["summary"]
-    sites = [_site_view(i, s) for i, s in enumerate(report["sites"], 1)]
+    trends = (report.get("history") or {}).get("sites") or {}
+    sites = [_site_view(i, s, trends.get(s["id"])) for i, s in enumerate(report["sites"], 1)]
     titles = _rule_titles(report["sites"])
     rules = sorted(summary["findings"]["by_rule"])
+    history = report.get("history")
     return {
+        "history_run": history.get("run") if history else None,
+        "recheck": run["options"].get("recheck"),
+        "show_availability": any(s["availability"] for s in sites),
+        "show_changes": any(s["changes"] for s in sites),
         "tool": report["tool"],
         "started_at": _when(run["started_at"]),
         "finished_at": _when(run["finished_at"]),
@@ -129,7 +137,7 @@ def _rule_titles(sites: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return titles
 
 
-def _site_view(index: int, site: Mapping[str, Any]) -> dict[str, Any]:
+def _site_view(index: int, site: Mapping[str, Any], trend: list[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     anchor = f"site-{index}"
     findings = site["findings"]
     by_level = Counter(f["level"] for f in findings)
@@ -160,10 +168,13 @@ def _site_view(index: int, site: Mapping[str, Any]) -> dict[str, Any]:
         "score_sort": verdict["score"],
         "vetoes": [{"label": v["title"] or v["item"],
                     "note": str(v.get("rule") or (v["item"] if v["item"] != v["title"] else "")),
+                    "reason": str(v.get("reason") or ""),
                     "refs": refs(v["fingerprints"])} for v in verdict["vetoes"]],
         "deductions": [{"indicator": d["indicator"], "points_text": _num(d["points"]),
+                        "group": str(d.get("group") or ""), "detail": str(d.get("detail") or ""),
                         "capped": _capped(d), "refs": refs(d["fingerprints"])}
                        for d in verdict["deductions"]],
+        "notes": [str(n) for n in verdict.get("notes", [])],
         "crawl": crawl,
         "duration": _num(crawl["duration_s"]),
         "redirects": [{"url": r["url"], "href": safe_href(r["url"]),
@@ -174,12 +185,19 @@ def _site_view(index: int, site: Mapping[str, Any]) -> dict[str, Any]:
         "counts": {lv: by_level.get(lv, 0) for lv in LEVELS},
         "by_rule": dict(by_rule),
         "total": len(findings),
-        "groups": _groups(anchor, findings),
+        "groups": _groups(anchor, findings, compared=bool(site.get("changes"))),
         "chart": _chart(findings),
+        "availability": _availability(site.get("availability")),
+        "changes": _changes(site.get("changes")),
+        "fixed": [{"title": f["title"], "rule": f["rule"], "message": f["message"], "url": f["url"],
+                   "href": safe_href(f["url"]), "first_seen": _when(str(f.get("first_seen", ""))),
+                   "fixed_at": _when(str(f.get("fixed_at", "")))} for f in site.get("fixed") or []],
+        "recheck": site.get("recheck"),
+        "trend": _trend(trend or []),
     }
 
 
-def _groups(anchor: str, findings: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _groups(anchor: str, findings: list[Mapping[str, Any]], compared: bool = False) -> list[dict[str, Any]]:
     by_rule: dict[str, list[Mapping[str, Any]]] = {}
     for f in findings:
         by_rule.setdefault(f["rule"], []).append(f)
@@ -191,10 +209,10 @@ def _groups(anchor: str, findings: list[Mapping[str, Any]]) -> list[dict[str, An
             for f in items:
                 column = f["evidence"].get("column")
                 columns.setdefault(NO_COLUMN if column in (None, "") else str(column), []).append(f)
-            subgroups = [{"column": c, "findings": [_finding_view(anchor, f) for f in fs]}
+            subgroups = [{"column": c, "findings": [_finding_view(anchor, f, compared) for f in fs]}
                          for c, fs in sorted(columns.items(), key=lambda kv: (kv[0] == NO_COLUMN, kv[0]))]
         else:
-            subgroups = [{"column": None, "findings": [_finding_view(anchor, f) for f in items]}]
+            subgroups = [{"column": None, "findings": [_finding_view(anchor, f, compared) for f in items]}]
         groups.append({"rule": rule, "title": items[0]["title"], "level": level,
                        "level_label": LEVEL_LABELS[level], "count": len(items),
                        "subgroups": subgroups})
@@ -202,9 +220,15 @@ def _groups(anchor: str, findings: list[Mapping[str, Any]]) -> list[dict[str, An
     return groups
 
 
-def _finding_view(anchor: str, f: Mapping[str, Any]) -> dict[str, Any]:
+def _finding_view(anchor: str, f: Mapping[str, Any], compared: bool = False) -> dict[str, Any]:
     found_on = list(f["found_on"])
+    recheck = f.get("recheck")
     return {
+        # "new" only means something against a previous run of the site
+        "is_new": compared and f.get("status") == "new",
+        "first_seen": _when(f["first_seen"]) if f.get("first_seen") else None,
+        "recheck": None if not recheck else {"label": RECHECK_LABELS.get(recheck["result"], recheck["result"]),
+                                             "result": recheck["result"], "note": recheck.get("note", "")},
         "anchor": f"{anchor}-f-{f['fingerprint']}",
         "rule": f["rule"],
         "level": f["level"],
@@ -241,6 +265,54 @@ def _chart(findings: list[Mapping[str, Any]]) -> dict[str, Any] | None:
                      "count_x": label_w + max(2, round(bar_w * n / top)) + 6})
     return {"bars": bars, "width": label_w + bar_w + 50, "height": len(bars) * row_h + 4,
             "label_w": label_w}
+
+
+def _availability(a: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not a:
+        return None
+    ratio = float(a["ratio"])
+    return {"up": f"{(1 - ratio) * 100:.2f}%", "down": f"{ratio * 100:.2f}%", "probes": a["probes"],
+            "failures": a["failures"], "days": a.get("days", 7), "bad": ratio >= AVAILABILITY_VETO,
+            "sort": round(1 - ratio, 6)}
+
+
+def _changes(c: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if not c else {"unverified": 0, **c, "previous_run": _when(str(c.get("previous_run", "")))}
+
+
+def _trend(points: list[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """A line chart of the site's score (and availability) over its recorded runs."""
+    if len(points) < 2:
+        return None
+    left, top, plot_w, plot_h = 44, 12, 520, 150
+    top_value = max(100.0, max(float(p["score"]) for p in points))
+    step = plot_w / (len(points) - 1)
+
+    def y(value: float) -> float:
+        return round(top + plot_h * (1 - value / top_value), 1)
+
+    dots, labels = [], []
+    every = max(1, round(len(points) / 8))
+    for i, p in enumerate(points):
+        x = round(left + i * step, 1)
+        avail = p.get("availability")
+        tip = (f"{p['as_of']}（{'复核' if p.get('kind') == 'recheck' else '扫描'}）：得分 {_num(float(p['score']))}，"
+               f"{'合格' if p['qualified'] else '不合格'}，问题 {p['findings']} 个")
+        if p.get("new") or p.get("fixed"):
+            tip += f"，新增 {p.get('new', 0)}，整改 {p.get('fixed', 0)}"
+        if avail is not None:
+            tip += f"，可用率 {float(avail) * 100:.2f}%"
+        dots.append({"x": x, "y": y(float(p["score"])), "ok": bool(p["qualified"]), "tip": tip,
+                     "ay": None if avail is None else y(float(avail) * top_value)})
+        if i % every == 0 or i == len(points) - 1:
+            labels.append({"x": x, "text": str(p["as_of"])[5:]})
+    score_line = " ".join(f"{d['x']},{d['y']}" for d in dots)
+    avail_line = " ".join(f"{d['x']},{d['ay']}" for d in dots if d["ay"] is not None)
+    grid = [{"y": y(v), "label": _num(float(v))} for v in (0, 60, 100)]
+    return {"width": left + plot_w + 20, "height": top + plot_h + 30, "left": left, "right": left + plot_w,
+            "base": top + plot_h, "label_y": top + plot_h + 18, "dots": dots, "labels": labels, "grid": grid,
+            "score_line": score_line, "avail_line": avail_line if avail_line.count(" ") >= 1 else "",
+            "runs": len(points)}
 
 
 def _kv(key: Any, value: Any) -> dict[str, str]:

@@ -5,10 +5,13 @@
   var rule = document.getElementById("filter-rule");
   var level = document.getElementById("filter-level");
   var count = document.getElementById("filter-count");
+  var onlyNew = document.getElementById("filter-new");  // present when the report has a previous run
   function apply() {
     var q = text.value.trim().toLowerCase(), r = rule.value, l = level.value, shown = 0;
+    var n = onlyNew && onlyNew.checked;
     document.querySelectorAll(".finding").forEach(function (el) {
       var ok = (!r || el.dataset.rule === r) && (!l || el.dataset.level === l) &&
+        (!n || el.dataset.new === "1") &&
         (!q || el.textContent.toLowerCase().indexOf(q) >= 0);
       el.hidden = !ok;
       if (ok) { shown += 1; }
@@ -16,9 +19,9 @@
     document.querySelectorAll(".group").forEach(function (g) {
       g.hidden = !g.querySelector(".finding:not([hidden])");
     });
-    count.textContent = (q || r || l) ? "显示 " + shown + " 条问题" : "";
+    count.textContent = (q || r || l || n) ? "显示 " + shown + " 条问题" : "";
   }
-  [text, rule, level].forEach(function (el) {
+  [text, rule, level, onlyNew].filter(Boolean).forEach(function (el) {
     el.addEventListener("input", apply);
     el.addEventListener("change", apply);
   });
