@@ -182,10 +182,16 @@ def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(
             data = run(cfg, options).to_dict()
     else:
         data = run(cfg, options).to_dict()
+    store_failed = False
     if store is not None:
         from govscan.history import record_and_annotate
+        from govscan.store import StoreError
 
-        record_and_annotate(store, data, kind="recheck" if previous is not None else "scan", outcomes=outcomes)
+        try:
+            record_and_annotate(store, data, kind="recheck" if previous is not None else "scan", outcomes=outcomes)
+        except StoreError as exc:  # still write the reports; exit 3 at the end
+            click.echo(f"govscan: {exc}", err=True)
+            store_failed = True
     try:
         paths = write_reports(data, chosen, out)
     except OSError as exc:
@@ -201,7 +207,7 @@ def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(
         if not quiet:
             click.echo("govscan: the scan was interrupted; reports are marked incomplete", err=True)
         return EXIT_INCOMPLETE
-    return exit_code(data, fail_on)
+    return EXIT_INCOMPLETE if store_failed else exit_code(data, fail_on)
 
 
 @main.command()

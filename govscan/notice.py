@@ -106,7 +106,7 @@ class Problem:
     @property
     def headline(self) -> str:
         """Title and message, without saying the title twice (链接不可用：链接不可用：HTTP 404)."""
-        return self.message if self.message.startswith(self.title) else f"{self.title}：{self.message}"
+        return self.message if self.title in self.message else f"{self.title}：{self.message}"
 
 
 @dataclass

@@ -100,13 +100,17 @@ class Page:
 
     @cached_property
     def visible_text(self) -> str:
-        """Body text without script/style content, whitespace folded."""
-        root = self.tree.body or self.tree.root
+        """Body text without script/style content, whitespace folded.
+
+        A second, throw-away parse: stripping tags mutates a tree and ``tree`` is shared,
+        while walking ancestors per text node is quadratic on deeply nested pages.
+        """
+        scratch = LexborHTMLParser(self.text)
+        scratch.strip_tags(list(_INVISIBLE - {"head", "title"}))
+        root = scratch.body or scratch.root
         if root is None:
             return ""
-        parts = [n.text_content or "" for n in root.traverse(include_text=True)
-                 if n.tag == "-text" and not _inside_invisible(n)]
-        return _WS.sub(" ", " ".join(parts)).strip()
+        return _WS.sub(" ", root.text(separator=" ")).strip()
 
 
 def link_text(node: LexborNode) -> str:
@@ -116,15 +120,6 @@ def link_text(node: LexborNode) -> str:
         if img is not None:
             text = (img.attributes.get("alt") or img.attributes.get("title") or "").strip()
     return text or (node.attributes.get("title") or "").strip()
-
-
-def _inside_invisible(node: LexborNode) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag in _INVISIBLE:
-            return True
-        parent = parent.parent
-    return False
 
 
 def _skip_link_rel(node: LexborNode) -> bool:

@@ -25,7 +25,7 @@ from govscan import extract
 from govscan.config import RunConfig, SiteConfig
 from govscan.crawl import is_page_target, new_state
 from govscan.engine import Engine
-from govscan.errors import ConfigError
+from govscan.errors import ConfigError, RunError
 from govscan.facts import AdminProbe
 from govscan.fetch import Fetcher
 from govscan.model import CheckedLink, Finding, LinkRef, LinkResult
@@ -370,7 +370,10 @@ async def recheck_async(config: RunConfig, previous: Previous, options: Any) -> 
 
 
 def recheck(config: RunConfig, previous: Previous, options: Any) -> tuple[dict[str, Any], dict[str, SiteOutcome]]:
-    return asyncio.run(recheck_async(config, previous, options))
+    try:
+        return asyncio.run(recheck_async(config, previous, options))
+    except KeyboardInterrupt:
+        raise RunError("复核被中断，未写入报告（复核很快，请重新运行）") from None
 
 
 def load_previous(spec: str, store: Store | None, config_site_ids: list[str] | None) -> Previous:

@@ -42,6 +42,7 @@ VETO_ITEMS = {
     "incomplete-service-guide": "服务不实用",
 }
 _LEVEL_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+_SEVERITY_ZH = {"severe": "严重", "normal": "一般"}
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,9 @@ def _finding_points(f: Finding, spec: Mapping[str, Any], homepages: set[str]) ->
             return float(spec.get("homepage", 0)), "首页"
         return float(spec.get("other", 0)), "其他页面"
     if "points" in spec:
-        return float(spec["points"]), f.title
+        severity = f.evidence.get("severity") if "severities" in spec else None
+        label = f"{f.title}（{_SEVERITY_ZH.get(severity, severity)}）" if severity else f.title
+        return float(spec["points"]), label
     return None
 
 

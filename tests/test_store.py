@@ -299,3 +299,19 @@ def test_history_command(db):
     assert runner.invoke(main, ["history", "--db", str(db), "--site", "nobody"]).exit_code == 2
     missing = runner.invoke(main, ["history", "--db", str(db.parent / "none.sqlite")])
     assert missing.exit_code == 2 and "不存在" in missing.output
+
+
+def test_a_store_failing_after_the_scan_still_writes_the_reports(tmp_path, monkeypatch):
+    site = dead_link_site(tmp_path / "site", pages=1)
+
+    def broken(self, *args, **kwargs):
+        raise StoreError(f"{self.path}: 写入历史库失败（disk I/O error）")
+
+    monkeypatch.setattr(Store, "record_run", broken)
+    try:
+        result = CliRunner().invoke(main, ["scan", "--sites", str(site.sites_file), "--db", str(tmp_path / "h.sqlite"),
+                                           "--out", str(tmp_path / "out"), "--no-progress", "-q", "--fail-on", "never"])
+    finally:
+        site.stop()
+    assert result.exit_code == 3 and "写入历史库失败" in result.output
+    validate(json.loads((tmp_path / "out" / "report.json").read_text("utf-8")))

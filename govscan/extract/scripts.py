@@ -25,6 +25,7 @@ _DECODERS = {"unescape", "decodeURIComponent", "decodeURI"}
 _INCLUDE_CALLS = {"load"}   # $('#foot').load('/include/foot.html')
 MAX_OUTPUT = 400_000        # a runaway loop of += must not grow without bound
 MAX_NESTING = 40            # parentheses followed when evaluating one expression
+MAX_WORK = 8_000_000        # characters all expressions of one script may evaluate to
 MAX_SOURCE = 3_000_000      # larger scripts are bundles, not footers
 # Any sink at all? Most scripts write nothing and need no tokenizing.
 _WRITE_HINT = re.compile(r"\.\s*(?:write|writeln|html|append|prepend|after|before|replaceWith|"
@@ -170,6 +171,8 @@ class _Toks(list):
 
     def __init__(self, toks: list[_Tok]) -> None:
         super().__init__(toks)
+        # characters evaluation may still produce: variables built from themselves grow fast
+        self.budget = MAX_WORK
         pairs = {"(": ")", "[": "]", "{": "}"}
         self.closes = [len(toks) - 1] * len(toks)
         stack: list[int] = []
@@ -230,8 +233,8 @@ def _split_args(toks: list[_Tok], start: int, end: int) -> list[tuple[int, int]]
 
 def _eval(toks: list[_Tok], i: int, end: int, env: dict[str, str], depth: int = 0) -> str:
     """The string an expression yields, as far as it is made of literals and known variables."""
-    if depth > MAX_NESTING:
-        return ""   # hostile nesting: give up on this part rather than on the page
+    if depth > MAX_NESTING or toks.budget <= 0:  # type: ignore[attr-defined]
+        return ""   # hostile nesting or growth: give up on this part rather than on the page
     out: list[str] = []
     while i < end:
         tok = toks[i]
@@ -261,7 +264,9 @@ def _eval(toks: list[_Tok], i: int, end: int, env: dict[str, str], depth: int = 
             i = _match_close(toks, i) + 1   # indexing or array literal: unknown
             continue
         i += 1
-    return "".join(out)
+    value = "".join(out)
+    toks.budget -= len(value) + 1  # type: ignore[attr-defined]
+    return value
 
 
 def _js_unescape(text: str) -> str:

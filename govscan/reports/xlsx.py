@@ -30,6 +30,9 @@ EVIDENCE_LABELS = {
     "selector": "选择器", "title": "标题", "missing": "缺少", "keyword": "关键词", "host": "主机",
     "text": "文字", "wrong": "错误表述", "right": "正确表述", "severity": "严重程度", "context": "上下文",
     "asked": "留言日期", "replied": "答复日期", "days": "天数", "method": "请求方法",
+    "site_url": "网站地址", "https_url": "HTTPS地址", "https_error": "HTTPS错误", "count": "次数",
+    "pubdate": "发布日期", "category": "类别", "where": "位置", "present": "已有",
+    "missing_count": "缺少项数", "url": "网址", "status_text": "状态",
 }
 # (header, width)
 COLUMNS = (("序号", 6), ("站点", 22), ("主办单位", 22), ("规则", 18), ("规则编号", 22), ("级别", 6),
