@@ -44,6 +44,7 @@ class CrawlSettings:
     backoff: float = 0.5
     max_retry_after: float = 30.0
     max_redirects: int = 10
+    max_links: int = 20000
     max_page_bytes: int = 5_000_000
     obey_robots: bool = True
     check_external: bool = True

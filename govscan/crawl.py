@@ -35,6 +35,7 @@ ATTACHMENT_EXT = frozenset({
     ".css", ".js", ".xml", ".json", ".ceb", ".caj", ".tif", ".tiff",
 })
 MAX_SKIPPED = 2000
+MAX_REFS = 20
 
 
 def _ext(url: str) -> str:
@@ -172,8 +173,8 @@ class SiteCrawl:
         if truncated:
             self.skip(page.url, f"truncated: larger than {self.config.crawl.max_page_bytes} bytes")
         if "javascript" in page.content_type:
-            extract.collect(page, state.facts)
-            self._follow(page, extract.rendered_links(page), depth, is_home=False)
+            rendered, _ = self._extract(page, with_extra=False)
+            self._follow(page, rendered, depth, is_home=False)
             return
         page = Page(url=page.url, final_url=page.final_url, status=page.status, text=page.text,
                     headers=page.headers, content_type=page.content_type, encoding=page.encoding,
@@ -183,17 +184,37 @@ class SiteCrawl:
             self.queued.add(page.final_url)  # reached through a redirect: do not fetch it again
         self.progress.page_done(state.site.id, page.url)
         state.engine.run("page", page, page.url)
-        extract.collect(page, state.facts)
-        self._follow(page, page.links + extract.rendered_links(page), depth, is_home)
-        for url in extract.extra_links(page):
+        rendered, extra = self._extract(page, with_extra=True)
+        self._follow(page, page.links + rendered, depth, is_home)
+        for url in extra:
             url = normalize(url, page.base_url)
             if url and host_of(url) in self.hosts:
                 self._enqueue(url, depth + 1, force=True)
         await asyncio.sleep(0)  # let other sites' coroutines run between big pages
 
+    def _extract(self, page: Page, with_extra: bool) -> tuple[tuple, list[str]]:
+        """Facts, script-rendered links and extra URLs; a failing extractor must not end the scan."""
+        try:
+            extract.collect(page, self.state.facts)
+            return extract.rendered_links(page), extract.extra_links(page) if with_extra else []
+        except Exception as exc:
+            self.state.engine.errors.append({"rule": "extract", "url": page.url,
+                                             "error": f"{type(exc).__name__}: {exc}"[:300]})
+            return (), []
+
     def _follow(self, page: Page, links, depth: int, is_home: bool) -> None:
+        refs = self.state.refs
         for link in links:
-            self.state.refs.setdefault(link.url, []).append(LinkRef(page.url, link.tag, link.attr, link.text[:80]))
+            targets = refs.get(link.url)
+            if targets is None:
+                if len(refs) >= self.config.crawl.max_links:
+                    if not self.state.stats.truncated_links:
+                        self.skip(link.url, f"link cap: more than {self.config.crawl.max_links} distinct links")
+                    self.state.stats.truncated_links += 1
+                    continue
+                targets = refs[link.url] = []
+            if len(targets) < MAX_REFS:  # enough to show where; not one entry per page of a big site
+                targets.append(LinkRef(page.url, link.tag, link.attr, link.text[:80]))
             if is_home:
                 self.state.on_homepage.add(link.url)
             self._consider(link.url, link.tag, depth + 1)

@@ -37,11 +37,13 @@ class CrawlStats:
     truncated: bool = False
     ignored_robots: bool = False
     redirects: list[dict[str, Any]] = field(default_factory=list)
+    truncated_links: int = 0  # distinct links beyond crawl.max-links, not checked
 
     def to_dict(self) -> dict[str, Any]:
         return {"pages": self.pages, "links_checked": self.links_checked,
                 "skipped": sorted(self.skipped, key=lambda s: (s["url"], s["reason"])),
-                "duration_s": round(self.duration_s, 3), "truncated": self.truncated,
+                "duration_s": round(self.duration_s, 3),
+                "truncated": self.truncated or self.truncated_links > 0,
                 "ignored_robots": self.ignored_robots,
                 "redirects": sorted(self.redirects, key=lambda r: r["url"])}
 

@@ -127,11 +127,8 @@ def homepage_sources(page: Page) -> list[HomeSource]:
 
 
 def simplify(text: str) -> str:
-    """Simplified Chinese of a long text without keeping it in zh's cache (that cache is for
-    short names; page texts would pin megabytes)."""
-    if len(text) <= 200:
-        return to_simplified(text)
-    return to_simplified.__wrapped__(text)
+    """Simplified Chinese (zh caches only short strings, so page texts are safe here)."""
+    return to_simplified(text)
 
 
 def _home_base(facts: SiteFacts) -> str:
