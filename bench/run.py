@@ -314,7 +314,8 @@ def run_govscan(port: int, pages: int, manifest: dict, args, out_dir: Path) -> M
         m.pages = crawl.get("pages")
         m.urls = crawl.get("links_checked")
         m.broken = sum(1 for f in site["findings"] if f["rule"] == "dead-link")
-        m.extra = {"findings": len(site["findings"]), "requests": report["options"].get("requests"),
+        m.extra = {"findings": len(site["findings"]), "requests": report["run"]["options"].get("requests"),
+                   "duration_s": crawl.get("duration_s"), "errors": len(site.get("errors", [])),
                    "rules_with_findings": sorted({f["rule"] for f in site["findings"]})}
     except Exception as exc:  # noqa: BLE001
         m.note = f"no report: {exc}"
@@ -332,7 +333,9 @@ def run_linkinator(port: int, pages: int, args, out_dir: Path) -> Measure:
         links = data.get("links", [])
         urls = {link["url"] for link in links}
         m.urls = len(urls)
-        m.pages = len({link["parent"] for link in links if link.get("parent")})
+        # pages: the HTML URLs it fetched successfully (linkinator parses these)
+        m.pages = len({u for u in urls if u.endswith((".html", "/"))} - {link["url"] for link in links
+                                                                         if link.get("state") == "BROKEN"})
         m.broken = len({link["url"] for link in links if link.get("state") == "BROKEN"})
     except Exception as exc:  # noqa: BLE001
         m.note = f"no JSON: {exc}"
@@ -419,10 +422,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--linkchecker-threads", type=int, default=64)
     parser.add_argument("--govscan-transport", default="", help="GOVSCAN_TRANSPORT for the govscan run")
     parser.add_argument("--regenerate", action="store_true", help="write the site(s) again")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="only serve the (first) site on --port until interrupted (for profiling)")
     parser.add_argument("--repeat", type=int, default=1, help="run each tool this many times (report each)")
     args = parser.parse_args(argv)
     sizes = sorted(set(args.pages or [5000, 50000]))
     RUN.mkdir(parents=True, exist_ok=True)
+    if args.serve_only:
+        nginx = Nginx(args.port or free_port())
+        root, manifest = ensure_site(sizes[0], args.regenerate)
+        nginx.start(root)
+        print(f"serving {root} on http://127.0.0.1:{nginx.port}/ (as {HOST} with "
+              f"--connect-to {HOST}:80:127.0.0.1:{nginx.port}); Ctrl-C stops", flush=True)
+        try:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        finally:
+            nginx.stop()
+        return 0
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_dir = RUN / stamp
     out_dir.mkdir(parents=True)

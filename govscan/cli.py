@@ -73,11 +73,14 @@ def main() -> None:
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="History store (SQLite): record the run, mark new and fixed findings.")
 @click.option("--recheck", is_flag=False, flag_value="", default=None, metavar="[PREVIOUS.json]",
               help="Re-check only the previous run's open findings (from --db, or from PREVIOUS.json).")
+@click.option("--broker", metavar="URL", help="Distributed mode: send each site to the workers behind this Redis "
+              "broker (redis://HOST:6379/0) instead of scanning here.")
 @click.option("--no-progress", is_flag=True, help="No live progress display.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every finding on the console.")
 def scan(urls, sites_file, rules_file, out_dir, formats, as_of, max_pages, max_depth, concurrency, per_host,
-         delay, timeout, connect_to, ignore_robots, only, skip, fail_on, db_path, recheck, no_progress, quiet, verbose):
+         delay, timeout, connect_to, ignore_robots, only, skip, fail_on, db_path, recheck, broker, no_progress, quiet,
+         verbose):
     """Crawl the sites, run the rules, write reports."""
     from govscan import config as config_mod
 
@@ -106,11 +109,17 @@ def scan(urls, sites_file, rules_file, out_dir, formats, as_of, max_pages, max_d
         _check_rule_ids(only, "--only")
         _check_rule_ids(skip, "--skip")
         _check_connect_to(connect_to)
+        if broker and recheck is not None:
+            raise ConfigError("command line", "--broker", "--recheck runs here, not on workers: drop --broker")
+        if broker:
+            from govscan.distributed import check_broker_url
+
+            check_broker_url(broker)
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
     code = execute(cfg, out_dir=out_dir, formats=chosen, connect_to=connect_to, ignore_robots=ignore_robots,
                    only=only, skip=skip, fail_on=fail_on, progress=not (no_progress or quiet),
-                   quiet=quiet, verbose=verbose, store=store, previous=previous)
+                   quiet=quiet, verbose=verbose, store=store, previous=previous, broker=broker)
     sys.exit(code)
 
 
@@ -143,11 +152,12 @@ def _formats(formats) -> list[str]:
 
 
 def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(), skip=(), fail_on="error",
-            progress=True, quiet=False, verbose=False, transport=None, store=None, previous=None) -> int:
+            progress=True, quiet=False, verbose=False, transport=None, store=None, previous=None, broker=None) -> int:
     """Run a scan and write its reports; returns the exit code. Shared by scan and demo.
 
     ``store``: the history store (record the run, annotate the report); ``previous``: re-check
-    only these open findings (govscan.recheck.Previous) instead of a full scan."""
+    only these open findings (govscan.recheck.Previous) instead of a full scan; ``broker``: scan
+    the sites on the workers of the distributed mode (govscan.distributed)."""
     from rich.console import Console
 
     from govscan.reports import write_reports
@@ -172,6 +182,12 @@ def execute(cfg, *, out_dir, formats, connect_to=(), ignore_robots=False, only=(
         options.availability = availability_for(store, cfg)
     show = progress and console.is_terminal
     outcomes = None
+    if broker:
+        from functools import partial
+
+        from govscan.distributed import run_distributed
+
+        run = partial(run_distributed, broker=broker, log=lambda m: click.echo(f"govscan: {m}", err=True))
     if previous is not None:
         from govscan.recheck import recheck
 
@@ -371,6 +387,28 @@ def notice(result, site_ids, out_dir, office, issued, deadline_days, holidays, r
         click.echo(str(path))
     if not paths:
         click.echo("govscan: no site with problems: no notice written", err=True)
+
+
+@main.command()
+@click.option("--broker", metavar="URL", required=True, help="Redis broker, e.g. redis://10.0.0.5:6379/0.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Sites scanned at once by this worker (pool processes).")
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
+@click.option("--queues", default="govscan.sites", show_default=True,
+              help="Queues to take jobs from (govscan.runs: the scheduled runs, on the machine with the history store).")
+@click.option("--name", help="Node name (default celery@HOST; give each worker on one machine its own).")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=3600, show_default=True,
+              help="Seconds one site may take; then its scan is cut short and reported incomplete.")
+@click.option("--visibility-timeout", type=click.FloatRange(min=1),
+              help="Seconds before a job of a vanished worker goes to another (default: time limit + 300).")
+@click.option("--beat", is_flag=True, help="Also run the scheduler (GOVSCAN_SITES ... environment; one per cluster).")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(broker, concurrency, pool, queues, name, time_limit, visibility_timeout, beat, loglevel):
+    """Run a worker of the distributed mode: scan the sites that `scan --broker` enqueues."""
+    from govscan.distributed import worker_main
+
+    worker_main(broker, concurrency=concurrency, pool=pool, queues=queues, name=name, time_limit=time_limit,
+                visibility_timeout=visibility_timeout, loglevel=loglevel, beat=beat)
 
 
 @main.command()

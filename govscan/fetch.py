@@ -14,7 +14,7 @@ import socket
 import time
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Iterable
+from typing import Iterable, Protocol
 from urllib import robotparser
 from urllib.parse import urlsplit
 
@@ -99,6 +99,18 @@ class ConnectToTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+class SharedLinkCache(Protocol):
+    """Link results shared beyond this Fetcher (the distributed mode's workers: govscan.linkcache).
+
+    ``get`` returns the run's answer or None, in which case this Fetcher requests the link and
+    then calls ``put`` (with None when it could not: the URL is released for others); ``offer``
+    hands over a crawled page's result. Implementations never raise."""
+
+    async def get(self, url: str) -> LinkResult | None: ...
+    async def put(self, url: str, result: LinkResult | None) -> None: ...
+    async def offer(self, url: str, result: LinkResult) -> None: ...
+
+
 # ------------------------------------------------------------------ results
 
 @dataclass
@@ -130,8 +142,9 @@ class _HostSlot:
 class Fetcher:
     def __init__(self, settings: CrawlSettings, connect_rules: Iterable[ConnectRule] = (),
                  transport: httpx.AsyncBaseTransport | None = None, ignore_robots: bool = False,
-                 trusted_hosts: Iterable[str] = ()) -> None:
+                 trusted_hosts: Iterable[str] = (), shared_cache: SharedLinkCache | None = None) -> None:
         self.settings = settings
+        self.shared_cache = shared_cache  # consulted by check() before requesting (distributed mode)
         self.connect_rules = tuple(connect_rules)
         # Hosts the user configured (sites, aliases): they may live on private addresses.
         self.trusted_hosts = frozenset(h.lower() for h in trusted_hosts)
@@ -181,6 +194,8 @@ class Fetcher:
                                       method="GET")
         if url not in self._table or not self._table[url].done():
             self._resolve(url, fetched.result)
+        if self.shared_cache is not None:
+            await self.shared_cache.offer(url, fetched.result)
         return fetched
 
     async def check(self, url: str, prefer_head: bool) -> LinkResult:
@@ -242,7 +257,10 @@ class Fetcher:
                 await event.wait()
                 if future.done():
                     return
-            result = await self._check(url, prefer_head)
+            if self.shared_cache is not None:
+                result = await self._check_shared(url, prefer_head)
+            else:
+                result = await self._check(url, prefer_head)
         except asyncio.CancelledError:
             if not future.done():
                 future.cancel()
@@ -251,6 +269,18 @@ class Fetcher:
             result = LinkResult(url=url, error="internal", error_detail=f"{type(exc).__name__}: {exc}")
         if not future.done():
             future.set_result(result)
+
+    async def _check_shared(self, url: str, prefer_head: bool) -> LinkResult:
+        """Through the shared cache: another worker's answer, or ours recorded for the others."""
+        cached = await self.shared_cache.get(url)
+        if cached is not None:
+            return cached
+        result = None
+        try:
+            result = await self._check(url, prefer_head)
+            return result
+        finally:
+            await self.shared_cache.put(url, result)
 
     async def _check(self, url: str, prefer_head: bool) -> LinkResult:
         if prefer_head and self.settings.head_first:

@@ -6,7 +6,7 @@ Reporters read only ``Report.to_dict()`` (or a saved JSON of it), never crawl st
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 from govscan import __version__
@@ -75,6 +75,22 @@ class SiteResult:
         if self.availability is not None:
             out["availability"] = dict(self.availability)
         return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "SiteResult":
+        """The inverse of ``to_dict`` (a site's result that crossed a process or machine boundary)."""
+        verdict = dict(d["verdict"])
+        core = {k: verdict.pop(k) for k in ("qualified", "score", "vetoes", "deductions")}
+        known = {f.name for f in fields(CrawlStats)}
+        return cls(
+            id=d["id"], name=d["name"], url=d["url"], kind=d["kind"], owner=d["owner"],
+            final_url=d.get("final_url"),
+            crawl=CrawlStats(**{k: v for k, v in d["crawl"].items() if k in known}),
+            verdict=Verdict(extra=verdict, **core),
+            findings=[Finding.from_dict(f) for f in d["findings"]],
+            errors=list(d.get("errors", [])), complete=d["complete"],
+            availability=dict(d["availability"]) if d.get("availability") is not None else None,
+        )
 
 
 @dataclass

@@ -119,6 +119,25 @@ def test_undated_article_links_are_items_without_date():
     assert items[1].date is None
 
 
+SIDEBAR = """<div class="sidebar"><h3>热点推荐</h3><ul>
+  <li><a href="/xwzx/yw/202406/t20240628_9.html">全市重点项目集中开工活动举行</a><span>2024-06-28</span></li>
+  <li><a href="/xwzx/yw/202406/t20240625_8.html">市政府召开第十次常务会议</a><span>2024-06-25</span></li></ul></div>"""
+
+
+def test_sidebar_items_of_other_columns_do_not_count_for_a_list_page():
+    """A stale column page with a 热点推荐 sidebar of fresh news is still stale (fixture 政務動態)."""
+    p = page("http://www.test.gov.cn/xwzx/bmdt/index.html", HEADER + """<div class="column">
+      <ul class="list"><li><a href="./202405/t20240510_3.html">区教育局开展校园安全检查</a><span>2024-05-10</span></li></ul>
+      </div>""" + SIDEBAR + FOOTER)
+    assert [i.date for i in C.list_items(p)] == [D(2024, 5, 10)]
+    # the homepage's side blocks are homepage lists
+    home = page(HOME, HEADER + SIDEBAR + FOOTER)
+    assert [i.date for i in C.list_items(home)] == [D(2024, 6, 28), D(2024, 6, 25)]
+    # a page whose only list sits in a side-named container keeps it
+    only = page("http://www.test.gov.cn/xwzx/qt/index.html", HEADER + SIDEBAR + FOOTER)
+    assert len(C.list_items(only)) == 2
+
+
 # ------------------------------------------------------------------ platforms
 
 def test_trs_create_page_html_pagination():
@@ -275,6 +294,15 @@ def test_sub_columns_of_a_column_page_are_second_level():
     assert p.fetched and p.subcolumns == 3 and p.level == 1
     child = col(facts, "http://www.test.gov.cn/zwgk/rsxx/")
     assert (child.name, child.level, child.parent) == ("人事信息", 2, "政务公开")
+
+
+def test_second_level_column_linked_from_the_homepage_first_gets_its_parent():
+    home = page(HOME, HEADER + """<div class="box"><h2>人事信息</h2><a class="more" href="/zwgk/rsxx/">更多</a></div>""")
+    parent = page("http://www.test.gov.cn/zwgk/", """<h2>政务公开</h2><div class="left-list">
+      <a href="/zwgk/zcwj/">政策文件</a><a href="/zwgk/rsxx/">人事信息</a></div>""")
+    facts = feed(home, parent)
+    child = col(facts, "http://www.test.gov.cn/zwgk/rsxx/")
+    assert (child.name, child.level, child.parent, child.found_on) == ("人事信息", 2, "政务公开", [HOME])
 
 
 def test_list_page_fetched_before_the_homepage_gets_its_name_and_level():

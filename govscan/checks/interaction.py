@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Iterator, Mapping, Sequence
 
+from govscan.extract.columns import is_article_url
 from govscan.extract.identity import loaded_sources
 from govscan.extract.interaction import clean_label
 from govscan.extract.zh import to_simplified
@@ -35,6 +36,13 @@ def _home_links(sources: Sequence[HomeSource]) -> Iterator[tuple[str, str, HomeS
                 yield url, text, source
 
 
+def _entry_label(url: str, text: str, max_chars: int) -> bool:
+    """Whether a link can be an entry by its text: a short label, not a headline. A news item
+    (县政务服务中心推出…, 开展“法律咨询进万家”活动) names a keyword without being a channel or a
+    service entry: its text is long, or it links an article page."""
+    return bool(text) and len(text.strip()) <= max_chars and not is_article_url(url)
+
+
 # ------------------------------------------------------------------ channels
 
 @rule(id="missing-interaction-channel", title="缺少互动交流渠道", indicator="互动回应差",
@@ -44,6 +52,7 @@ def _home_links(sources: Sequence[HomeSource]) -> Iterator[tuple[str, str, HomeS
           "keywords": ["信箱", "咨询", "留言", "建言", "献策", "12345", "互动交流", "政民互动", "我要写信",
                        "民意直通车", "问政", "诉求", "政务互动"],
           "exclude-keywords": ["信访", "纪检", "举报"],
+          "max-text-chars": 16,
       })
 def missing_interaction_channel(facts: SiteFacts, options, ctx: Context) -> Iterator[Hit]:
     """What it checks: the homepage (including navigation written by same-site scripts) links
@@ -53,8 +62,11 @@ def missing_interaction_channel(facts: SiteFacts, options, ctx: Context) -> Iter
     Why it matters: no effective online consultation channel is a 单项否决 item (互动回应差).
     Failing example: a homepage whose only interaction link is 网上信访.
     Passing example: <a href="/hdjl/szxx/">市长信箱</a> or a 12345 热线 link.
+    A link whose text is longer than max-text-chars, or that points to an article page, is a
+    news item (开展“法律咨询进万家”活动), not a channel.
     Options: keywords — link texts that make a channel; exclude-keywords — texts that make a
-    link a special channel that does not count.
+    link a special channel that does not count; max-text-chars — longest link text read as a
+    channel's label.
     """
     sources = loaded_sources(facts)
     if not sources:
@@ -67,7 +79,7 @@ def missing_interaction_channel(facts: SiteFacts, options, ctx: Context) -> Iter
             if text not in excluded and len(text) <= 20:
                 excluded.append(text)
             continue
-        if _contains(text, options["keywords"]):
+        if _contains(text, options["keywords"]) and _entry_label(url, text, options["max-text-chars"]):
             return
     message = "首页未提供在线咨询、留言或信箱等互动交流渠道"
     if excluded:
@@ -167,6 +179,7 @@ def _offers_services(ctx: Context) -> bool:
           "host-patterns": [r"(?:^|\.)zwfw\.", r"(?:^|\.)zwdt\.", r"(?:^|\.)ywtb\.", r"zwfw"],
           "link-texts": ["办事服务", "网上办事", "政务服务", "在线办事", "在线办理", "一网通办", "办事大厅",
                          "我要办事", "网上服务大厅", "政务服务网", "办事指南"],
+          "max-text-chars": 16,
       })
 def missing_service_entry(facts: SiteFacts, options, ctx: Context) -> Iterator[Hit]:
     """What it checks: the homepage of a portal (``kind: portal``) or of a site configured with
@@ -177,8 +190,11 @@ def missing_service_entry(facts: SiteFacts, options, ctx: Context) -> Iterator[H
     Why it matters: offering no 办事服务 is a 单项否决 item (服务不实用).
     Failing example: a county portal whose homepage has news and 信息公开 but no 办事 link.
     Passing example: <a href="https://www.zjzwfw.gov.cn/">浙江政务服务网</a> or <a href="/bsfw/">办事服务</a>.
+    A link named like a section whose text is longer than max-text-chars, or that points to an
+    article page, is a news item (县政务服务中心推出…), not an entry.
     Options: hosts — service hosts (subdomains included); host-patterns — regexes on link
-    hosts; link-texts — link texts of an own 办事服务 section.
+    hosts; link-texts — link texts of an own 办事服务 section; max-text-chars — longest link
+    text read as a section's label.
     """
     if not _offers_services(ctx):
         return
@@ -191,7 +207,7 @@ def missing_service_entry(facts: SiteFacts, options, ctx: Context) -> Iterator[H
         host = host_of(url)
         if any(host == h or host.endswith("." + h) for h in hosts) or any(p.search(host) for p in patterns):
             return
-        if text and _contains(text, options["link-texts"]):
+        if text and _contains(text, options["link-texts"]) and _entry_label(url, text, options["max-text-chars"]):
             return
     yield Hit("首页未提供办事服务入口（未链接政务服务网，也无本站办事服务栏目）", url=ctx.site.url,
               evidence={"searched": _searched(sources), "kind": ctx.site.kind,

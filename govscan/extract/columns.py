@@ -304,7 +304,14 @@ def _page_lists(page: Page) -> PageLists:
     root = page.tree.body or page.tree.root
     if root is None:
         return out
-    out.items = items_in(root, page.base_url, skip=_is_chrome, host=host_of(page.final_url))
+    host = host_of(page.final_url)
+    if page.is_homepage:   # a homepage's side blocks (通知公告 …) are its own lists
+        out.items = items_in(root, page.base_url, skip=_is_chrome, host=host)
+    else:
+        # A list page's sidebar (热点推荐, 最新信息 …) shows other columns' items: they must not
+        # make a stale column look fresh. Kept only when the page has no other list.
+        out.items = (items_in(root, page.base_url, skip=lambda n: _is_chrome(n) or _is_side(n), host=host)
+                     or items_in(root, page.base_url, skip=_is_chrome, host=host))
     if out.items:
         out.sources.append("html")
     records = platforms.hanweb_records(page.text)
@@ -716,10 +723,14 @@ def _register_subcolumns(col: Column, page: Page, subs: list[tuple[str, str, boo
     """Child directories linked from a column page are its 二级栏目 (TRS-style paths)."""
     for url, name, _in_menu in subs:
         key = column_key(url)
-        if key in facts.columns or not _is_child(url, page):
+        if not _is_child(url, page):
             continue
-        facts.columns[key] = Column(url=url, name=name, level=min(col.level + 1, 2), parent=col.name,
-                                    found_on=[page.url])
+        known = facts.columns.get(key)
+        if known is None:
+            facts.columns[key] = Column(url=url, name=name, level=min(col.level + 1, 2), parent=col.name,
+                                        found_on=[page.url])
+        elif not known.parent and known.level >= 2 and col.name:
+            known.parent = col.name   # a 二级栏目 the homepage linked first: its parent is known now
 
 
 def _note_scripts(page: Page, facts: SiteFacts, ref: str, target: ListStats) -> None:

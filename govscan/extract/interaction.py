@@ -165,6 +165,18 @@ def _is_leaf_row(node: LexborNode) -> bool:
     return not _has_inside(node, "div, li, tr, table, ul, dl")   # div and dl rows
 
 
+_FIELD_START = re.compile(_ASKED_LABEL.pattern + "|" + _STATUS_LABEL.pattern + "|" + _REPLY_LABEL.pattern
+                          + r"|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
+
+
+def _lead(text: str) -> str:
+    """The title of a row without a link: its text before the first field (留言时间：…, 状态：…,
+    a date); the whole text when that leaves too little."""
+    match = _FIELD_START.search(text)
+    lead = text[:match.start()].strip(" |｜-—:：") if match else text
+    return lead if len(lead) >= 4 else text
+
+
 def _row_messages(page: Page, context: str, in_header_tables: set[int]) -> list[Message]:
     """Rows read one by one; a row inside another message row (a div inside its li) is part
     of that message, not another one."""
@@ -214,7 +226,7 @@ def _row_candidates(page: Page, context: str, in_header_tables: set[int]) -> Ite
             continue   # a dated row without any reply information is not a message row
         if not (labelled or _CONTEXT.search(to_simplified(context))):
             continue
-        yield row, Message(url=url or page.url, list_url=page.url, title=(title or text)[:120], asked=asked,
+        yield row, Message(url=url or page.url, list_url=page.url, title=(title or _lead(text))[:120], asked=asked,
                            replied=replied, status=status, source="table" if row.tag == "tr" else "list",
                            column=context[:80], reply_field=bool(_REPLY_LABEL.search(rest)))
 
@@ -273,7 +285,14 @@ def messages_of(page: Page) -> list[Message]:
         if rows:
             header_tables.add(table.mem_id)
             found.extend(rows)
-    found.extend(_row_messages(page, context, header_tables))
+    rows = _row_messages(page, context, header_tables)
+    found.extend(rows)
+    if rows and not header_tables and all(m.url == page.url for m in rows):
+        # Rows without a link of their own on a page showing a single question date are the
+        # fields of that message's own page (留言时间 | 办理状态 in one table row), not a list.
+        detail = _detail_message(page, context)
+        if detail is not None:
+            found = []
     if not found:
         detail = _detail_message(page, context)
         if detail is not None and (detail.status or detail.replied or detail.reply_field or detail.reply_text

@@ -28,7 +28,9 @@ _WS = re.compile(r"\s+")
 # 国办发〔2017〕47号, 青政发[2024]3号, 浙政办发（2023）12号, 财预【2022】5号.
 DOC_NO = re.compile(
     r"[\u4e00-\u9fff]{1,15}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,5}\s*号")
-_DOC_NO_FIELD = re.compile(r"(?:发文字号|文\s*号|文件编号|发文文号)\s*[:：]\s*")
+# The label is followed by a colon, or (in a 信息公开 metadata table: <th>发文字号</th><td>…</td>)
+# by the number itself.
+_DOC_NO_FIELD = re.compile(r"(?:发文字号|文\s*号|文件编号|发文文号)\s*([:：])?\s*")
 # Titles, columns and link texts that make a page worth keeping links for.
 _CANDIDATE = re.compile(
     r"解读|图解|读懂|问答|答记者问|文件|政策|法规|规章|规范|印发|通知|意见|办法|规定|决定|方案|条例|细则|规划|公告|令")
@@ -69,7 +71,9 @@ def doc_number_key(doc_no: str) -> str:
 def field_doc_number(text: str) -> str:
     """A 文号 in the page's metadata fields (发文字号：青政发〔2024〕3号)."""
     for match in _DOC_NO_FIELD.finditer(text):
-        found = DOC_NO.match(text, match.end()) or DOC_NO.search(text[match.end():match.end() + 40])
+        found = DOC_NO.match(text, match.end())
+        if found is None and match.group(1):
+            found = DOC_NO.search(text[match.end():match.end() + 40])
         if found:
             return _WS.sub("", found.group(0))
     return ""
