@@ -75,6 +75,16 @@ class SiteState:
         )
 
 
+async def cancel_all(tasks: list[asyncio.Task]) -> None:
+    """Cancel until every task has ended: asyncio.wait_for can swallow one cancellation
+    when its inner future finishes at the same moment, leaving a task waiting forever."""
+    pending = {t for t in tasks if not t.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+
+
 def merge_duplicates(findings: list[Finding]) -> list[Finding]:
     """One finding per fingerprint: a subject seen from several pages lists them all."""
     merged: dict[str, Finding] = {}
@@ -135,7 +145,7 @@ class SiteCrawl:
 
     async def _crawl_pages(self) -> None:
         site = self.state.site
-        home = await self.fetcher.fetch_page(site.url)
+        home = await self.fetcher.fetch_page(site.url, depth=0, is_homepage=True)
         self.state.facts.homepage = home.result
         self.state.facts.final_url = home.result.final_url
         self.queued.add(site.url)
@@ -150,9 +160,7 @@ class SiteCrawl:
         try:
             await self.queue.join()
         finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await cancel_all(workers)
 
     async def _worker(self) -> None:
         while True:
@@ -162,7 +170,7 @@ class SiteCrawl:
                     self.robots_blocked.add(url)
                     self.skip(url, "robots")
                     continue
-                fetched = await self.fetcher.fetch_page(url)
+                fetched = await self.fetcher.fetch_page(url, depth=depth)
                 if fetched.page is not None:
                     await self._handle(fetched.page, depth=depth, is_home=False, truncated=fetched.truncated)
             finally:
@@ -176,9 +184,6 @@ class SiteCrawl:
             rendered, _ = self._extract(page, with_extra=False)
             self._follow(page, rendered, depth, is_home=False)
             return
-        page = Page(url=page.url, final_url=page.final_url, status=page.status, text=page.text,
-                    headers=page.headers, content_type=page.content_type, encoding=page.encoding,
-                    depth=depth, redirects=page.redirects, is_homepage=is_home)
         state.stats.pages += 1
         if page.final_url != page.url and host_of(page.final_url) in self.hosts:
             self.queued.add(page.final_url)  # reached through a redirect: do not fetch it again

@@ -238,27 +238,35 @@ def make_app(broker: str = DEFAULT_BROKER, *, time_limit: float = DEFAULT_TIME_L
         beat_schedule=dict(schedule) if schedule is not None else beat_schedule_from_env(),
         timezone=os.environ.get("GOVSCAN_TZ", "Asia/Shanghai"),
     )
+    from celery.signals import after_setup_logger
+
+    after_setup_logger.connect(_quiet_http_logs, weak=False, dispatch_uid="govscan-quiet-http")
     app.conf.govscan = {"time_limit": float(time_limit), "max_attempts": int(max_attempts),
                         "retry_delay": float(retry_delay)}
 
-    @app.task(bind=True, name=TASK_SCAN, acks_late=True, reject_on_worker_lost=True, max_retries=None)
-    def scan_site(self, run_id: str, site_id: str, job: dict) -> dict:
-        return _scan_task(self, run_id, site_id, job)
-
-    @app.task(bind=True, name=TASK_RUN_SCAN, acks_late=False, time_limit=86_400, soft_time_limit=86_000)
-    def run_scan(self, sites: str, db: str | None = None, out: str = "reports", rules: str | None = None,
-                 extra: list | None = None) -> dict:
-        args = ["scan", "--sites", sites, "--broker", self.app.conf.broker_url, "-q", "--fail-on", "never",
-                "--out", os.path.join(out, dt.date.today().isoformat())]
-        args += (["--db", db] if db else []) + (["--rules", rules] if rules else []) + list(extra or [])
-        return _govscan(args, timeout=86_000)
-
-    @app.task(bind=True, name=TASK_RUN_PROBES, acks_late=False, time_limit=900, soft_time_limit=880)
-    def run_probes(self, sites: str, db: str | None = None, rules: str | None = None) -> dict:
-        args = ["probe", "--sites", sites] + (["--db", db] if db else []) + (["--rules", rules] if rules else [])
-        return _govscan(args, timeout=870)
-
+    # shared=False: the tasks belong to this app only (tests and `govscan worker` make several apps).
+    app.task(bind=True, name=TASK_SCAN, shared=False, acks_late=True, reject_on_worker_lost=True,
+             max_retries=None)(_scan_task)
+    app.task(bind=True, name=TASK_RUN_SCAN, shared=False, acks_late=False, time_limit=86_400,
+             soft_time_limit=86_000)(_run_scan_task)
+    app.task(bind=True, name=TASK_RUN_PROBES, shared=False, acks_late=False, time_limit=900,
+             soft_time_limit=880)(_run_probes_task)
     return app
+
+
+def _run_scan_task(task: Any, sites: str, db: str | None = None, out: str = "reports", rules: str | None = None,
+                   extra: list | None = None) -> dict:
+    """The nightly scan: this machine coordinates (`govscan scan --broker`), the workers scan."""
+    args = ["scan", "--sites", sites, "--broker", task.app.conf.broker_url, "-q", "--fail-on", "never",
+            "--out", os.path.join(out, dt.date.today().isoformat())]
+    args += (["--db", db] if db else []) + (["--rules", rules] if rules else []) + list(extra or [])
+    return _govscan(args, timeout=86_000)
+
+
+def _run_probes_task(task: Any, sites: str, db: str | None = None, rules: str | None = None) -> dict:
+    """A probe round: one GET per homepage, recorded in this machine's history store."""
+    args = ["probe", "--sites", sites] + (["--db", db] if db else []) + (["--rules", rules] if rules else [])
+    return _govscan(args, timeout=870)
 
 
 def _govscan(args: list[str], timeout: float) -> dict:
@@ -385,13 +393,16 @@ async def scan_one(config: RunConfig, site: SiteConfig, job: Mapping[str, Any], 
     crawl_ = SiteCrawl(state, config, fetcher, NoProgress())
     fetcher.crawl_started(crawl_.hosts)
     timed_out = False
+    task = asyncio.ensure_future(crawl_.run())
     try:
-        if time_limit:
-            await asyncio.wait_for(crawl_.run(), time_limit)
-        else:
-            await crawl_.run()
-    except asyncio.TimeoutError:
-        timed_out = True
+        done, _ = await asyncio.wait({task}, timeout=time_limit or None)
+        if not done:  # past the time limit: cut short, keep what was found (as an interrupted local run)
+            timed_out = True
+            while not task.done():  # a wait_for deep inside may swallow one cancellation: repeat
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.5)
+        elif task.exception() is not None:
+            raise task.exception()
     finally:
         await asyncio.shield(fetcher.aclose())
         if cache is not None:
@@ -414,6 +425,14 @@ def error_result(config: RunConfig, site: SiteConfig, code: str, message: str,
     result = new_state(site, config).result(config, availability)
     result.errors.append(_error_entry(site, code, message))
     return result
+
+
+def _quiet_http_logs(**_kwargs: Any) -> None:
+    """httpx logs every request at INFO: too much for a worker's log."""
+    import logging
+
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def worker_main(broker: str, *, concurrency: int = 1, pool: str = "prefork", queues: str = QUEUE_SITES,
@@ -463,6 +482,12 @@ def run_distributed(config: RunConfig, options: Any = None, broker: str = DEFAUL
     started_at = _now()
     by_task: dict[str, SiteConfig] = {}
     try:
+        if not app.control.ping(timeout=1.0):
+            log(f"no idle worker answered at {mask(broker)}; the sites wait in the queue '{QUEUE_SITES}' "
+                "until a worker (govscan worker --broker URL) takes them")
+    except Exception:  # noqa: BLE001 - only a hint
+        pass
+    try:
         client.set(_config_key(run_id), payload, ex=RUN_TTL)
         with app.producer_or_acquire() as producer:
             for site in config.sites:
@@ -476,16 +501,10 @@ def run_distributed(config: RunConfig, options: Any = None, broker: str = DEFAUL
     except Exception as exc:  # noqa: BLE001 - the broker went away while we were enqueuing
         _cleanup(client, app, run_id, list(by_task))
         raise RunError(f"lost the broker at {mask(broker)} while enqueuing the sites: {exc}") from None
-    try:
-        if not app.control.ping(timeout=1.0):
-            log(f"no worker answered at {mask(broker)}; the sites wait in the queue '{QUEUE_SITES}' "
-                "until a worker (govscan worker --broker URL) takes them")
-    except Exception:  # noqa: BLE001 - only a hint
-        pass
-
     results: dict[str, SiteResult] = {}
     requests = 0
     workers: set[str] = set()
+    jobs: dict[str, dict[str, Any]] = {}   # per site: the worker that scanned it, in which delivery
     seen_started: set[str] = set()
     pending = dict(by_task)
     stop_reason = None
@@ -521,6 +540,7 @@ def run_distributed(config: RunConfig, options: Any = None, broker: str = DEFAUL
                     requests += int(out.get("requests") or 0)
                     if out.get("worker"):
                         workers.add(str(out["worker"]))
+                    jobs[site.id] = {"worker": out.get("worker"), "attempt": out.get("attempt")}
                 else:  # FAILURE (a hard time limit, a bug outside the scan), REVOKED
                     detail = meta.get("result")
                     if isinstance(detail, dict) and "exc_type" in detail:
@@ -557,7 +577,8 @@ def run_distributed(config: RunConfig, options: Any = None, broker: str = DEFAUL
         "ignore_robots": bool(options.ignore_robots or not config.crawl.obey_robots),
         "only": sorted(options.only), "skip": sorted(options.skip),
         "connect_to": list(options.connect_to), "requests": requests,
-        "distributed": {"broker": mask(broker), "run": run_id, "workers": sorted(workers)},
+        "distributed": {"broker": mask(broker), "run": run_id, "workers": sorted(workers),
+                        "jobs": dict(sorted(jobs.items()))},
     }
     sites = [results[s.id] for s in config.sites]
     return Report(sites=sites, started_at=started_at, finished_at=_now(), as_of=config.as_of.isoformat(),
@@ -613,8 +634,21 @@ def _restore_sigterm(previous: Any) -> None:
             pass
 
 
-# ``celery -A govscan.distributed worker|beat``: the app from the environment.
-app = make_app(os.environ.get("GOVSCAN_BROKER", DEFAULT_BROKER),
-               time_limit=float(os.environ.get("GOVSCAN_TIME_LIMIT", DEFAULT_TIME_LIMIT)),
-               visibility_timeout=float(os.environ["GOVSCAN_VISIBILITY_TIMEOUT"])
-               if os.environ.get("GOVSCAN_VISIBILITY_TIMEOUT") else None)
+_ENV_APP: Any = None
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: for ``celery -A govscan.distributed worker|beat``, made from the environment
+    (GOVSCAN_BROKER, GOVSCAN_TIME_LIMIT, GOVSCAN_MAX_ATTEMPTS, GOVSCAN_RETRY_DELAY,
+    GOVSCAN_VISIBILITY_TIMEOUT, and the schedule's GOVSCAN_SITES ...)."""
+    global _ENV_APP
+    if name != "app":
+        raise AttributeError(name)
+    if _ENV_APP is None:
+        visibility = os.environ.get("GOVSCAN_VISIBILITY_TIMEOUT")
+        _ENV_APP = make_app(os.environ.get("GOVSCAN_BROKER", DEFAULT_BROKER),
+                            time_limit=float(os.environ.get("GOVSCAN_TIME_LIMIT", DEFAULT_TIME_LIMIT)),
+                            max_attempts=int(os.environ.get("GOVSCAN_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)),
+                            retry_delay=float(os.environ.get("GOVSCAN_RETRY_DELAY", DEFAULT_RETRY_DELAY)),
+                            visibility_timeout=float(visibility) if visibility else None)
+    return _ENV_APP

@@ -151,9 +151,9 @@ class Fetcher:
         self._resolve_dns = transport is None  # a test transport has no real network path
         self._private: dict[str, bool] = {}
         self.ignore_robots = ignore_robots or not settings.obey_robots
-        inner = transport or httpx.AsyncHTTPTransport(retries=0, http2=False)
         limits = httpx.Limits(max_connections=max(settings.concurrency, 1),
                               max_keepalive_connections=max(settings.concurrency, 1))
+        inner = transport or default_transport(limits)
         timeout = httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0))
         ua = settings.user_agent.replace("{version}", __version__)
         self.client = httpx.AsyncClient(
@@ -188,10 +188,11 @@ class Fetcher:
 
     # ------------------------------------------------------------ public API
 
-    async def fetch_page(self, url: str) -> Fetched:
-        """GET a page of a site being crawled; records its result in the run's link table."""
+    async def fetch_page(self, url: str, depth: int = 0, is_homepage: bool = False) -> Fetched:
+        """GET a page of a site being crawled; records its result in the run's link table.
+        ``depth`` and ``is_homepage`` are stamped on the Page, which is parsed once for all."""
         fetched = await self._request(url, want_body=True, max_bytes=self.settings.max_page_bytes,
-                                      method="GET")
+                                      method="GET", page_kw={"depth": depth, "is_homepage": is_homepage})
         if url not in self._table or not self._table[url].done():
             self._resolve(url, fetched.result)
         if self.shared_cache is not None:
@@ -335,7 +336,7 @@ class Fetcher:
             await response.aclose()
 
     async def _request(self, url: str, want_body: bool, max_bytes: int, method: str,
-                       for_link: bool = False) -> Fetched:
+                       for_link: bool = False, page_kw: dict | None = None) -> Fetched:
         started = time.monotonic()
         chain: list[str] = []
         current = url
@@ -373,7 +374,7 @@ class Fetcher:
                 text, encoding = decode(body, content_type)
                 page = Page(url=url, final_url=current, status=status, text=text,
                             headers=dict(response.headers), content_type=content_type, encoding=encoding,
-                            redirects=tuple(chain))
+                            redirects=tuple(chain), **(page_kw or {}))
                 title, snippet = page.title, page.visible_text[:SNIPPET_CHARS]
                 if for_link:
                     page = None
@@ -545,3 +546,142 @@ def _is_script(content_type: str, url: str) -> bool:
 
 def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
+
+
+# ------------------------------------------------------------------ transport
+
+def default_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    """The inner transport of a run's client, chosen by measurement (bench/transport_bench.py):
+    httpx's API over aiohttp's connection pool and C HTTP parser moves the same URLs about 2.5×
+    faster than httpx's own httpcore transport. httpcore stays the fallback when aiohttp is
+    missing, and ``GOVSCAN_TRANSPORT=httpx`` selects it (for comparison runs)."""
+    import os
+
+    if os.environ.get("GOVSCAN_TRANSPORT", "").lower() != "httpx":
+        try:
+            return AiohttpTransport(limits)
+        except ImportError:
+            pass
+    return httpx.AsyncHTTPTransport(retries=0, http2=False, limits=limits)
+
+
+class _AiohttpStream(httpx.AsyncByteStream):
+    """The response body as aiohttp receives it: raw bytes, never decompressed here
+    (the Fetcher decodes Content-Encoding itself, with a bound)."""
+
+    def __init__(self, response) -> None:
+        self._response = response
+
+    async def __aiter__(self):
+        with _mapped_errors(read=True):
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+
+    async def aclose(self) -> None:
+        # back to the pool when the body was read to the end; closed otherwise
+        self._response.release()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over one aiohttp ClientSession (created in the running loop).
+
+    HTTP/1.1 only; no cookies of its own (httpx's client keeps them), no proxies from the
+    environment, no automatic decompression, no redirects. Honours the request's Host header
+    (so ConnectToTransport can point the URL elsewhere), its ``sni_hostname`` extension and its
+    connect/read timeouts; aiohttp's errors become the httpx exceptions the Fetcher classifies.
+    """
+
+    def __init__(self, limits: httpx.Limits | None = None, verify: bool = True) -> None:
+        import aiohttp  # noqa: F401  (ImportError: the caller falls back to httpcore)
+
+        self._limits = limits or httpx.Limits()
+        self._verify = verify
+        self._session = None
+
+    def _get_session(self):
+        import aiohttp
+
+        if self._session is None or self._session.closed:
+            ssl_context = httpx.create_ssl_context(verify=self._verify, trust_env=False)
+            connector = aiohttp.TCPConnector(
+                limit=self._limits.max_connections or 0, limit_per_host=0, ssl=ssl_context,
+                keepalive_timeout=self._limits.keepalive_expiry or 5.0, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(
+                connector=connector, auto_decompress=False, trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(), timeout=aiohttp.ClientTimeout(total=None),
+                skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept", "Content-Type"),
+                requote_redirect_url=False, raise_for_status=False)
+        return self._session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import aiohttp
+        from yarl import URL
+
+        session = self._get_session()
+        timeouts = request.extensions.get("timeout", {})
+        try:
+            data = request.content or None
+        except httpx.RequestNotRead:
+            data = await request.aread() or None
+        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "connection"]
+        with _mapped_errors(read=False, request=request):
+            response = await session.request(
+                request.method, URL(str(request.url), encoded=True), headers=headers, data=data,
+                allow_redirects=False, compress=None, server_hostname=request.extensions.get("sni_hostname"),
+                timeout=aiohttp.ClientTimeout(total=None, connect=timeouts.get("pool"),
+                                              sock_connect=timeouts.get("connect"),
+                                              sock_read=timeouts.get("read")))
+        extensions = {"http_version": b"HTTP/1.1"}
+        if response.reason:
+            extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
+        return httpx.Response(response.status, headers=list(response.raw_headers),
+                              stream=_AiohttpStream(response), request=request, extensions=extensions)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class _mapped_errors:
+    """aiohttp and socket errors as the httpx exceptions the Fetcher knows how to classify."""
+
+    def __init__(self, read: bool, request: httpx.Request | None = None) -> None:
+        self.read = read
+        self.request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if exc is None or isinstance(exc, (httpx.HTTPError, asyncio.CancelledError)):
+            return False
+        import aiohttp
+
+        mapped: Exception | None = None
+        text = str(exc)[:300]
+        if isinstance(exc, (aiohttp.ConnectionTimeoutError,)) or (
+                isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError)) and not self.read
+                and "connect" in text.lower()):
+            mapped = httpx.ConnectTimeout(text or "connect timeout")
+        elif isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError, TimeoutError)):
+            mapped = httpx.ReadTimeout(text or "read timeout")
+        elif isinstance(exc, aiohttp.ClientConnectorDNSError):
+            mapped = httpx.ConnectError(f"Name or service not known: {exc.os_error}")
+        elif isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+            mapped = httpx.ConnectError(f"SSL certificate error: {exc}")
+        elif isinstance(exc, aiohttp.ClientConnectorError):
+            mapped = httpx.ConnectError(str(exc.os_error) or text)
+        elif isinstance(exc, aiohttp.ServerDisconnectedError):
+            mapped = httpx.RemoteProtocolError(text or "server disconnected without sending a response")
+        elif isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ClientResponseError)):
+            mapped = httpx.RemoteProtocolError(text)
+        elif isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
+            mapped = httpx.UnsupportedProtocol(text)
+        elif isinstance(exc, (aiohttp.ClientError, OSError)):
+            mapped = httpx.ReadError(text) if self.read else httpx.ConnectError(text)
+        if mapped is None:
+            return False
+        if self.request is not None:
+            mapped.request = self.request
+        raise mapped from exc

@@ -53,8 +53,14 @@ class Page:
                    text=html, **kw)
 
     @cached_property
+    def markup(self) -> str:
+        """The text to parse: cut where nesting gets absurd (lexbor's time grows with the
+        square of the depth: 100,000 nested divs take seconds)."""
+        return limit_nesting(self.text)
+
+    @cached_property
     def tree(self) -> LexborHTMLParser:
-        return LexborHTMLParser(self.text)
+        return LexborHTMLParser(self.markup)
 
     @cached_property
     def base_url(self) -> str:
@@ -105,12 +111,38 @@ class Page:
         A second, throw-away parse: stripping tags mutates a tree and ``tree`` is shared,
         while walking ancestors per text node is quadratic on deeply nested pages.
         """
-        scratch = LexborHTMLParser(self.text)
+        scratch = LexborHTMLParser(self.markup)
         scratch.strip_tags(list(_INVISIBLE - {"head", "title"}))
         root = scratch.body or scratch.root
         if root is None:
             return ""
         return _WS.sub(" ", root.text(separator=" ")).strip()
+
+
+MAX_NESTING = 2000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
+# Void elements and those whose end tag may be omitted do not deepen the tree.
+_FLAT = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                   "track", "wbr", "param", "keygen", "p", "li", "dt", "dd", "tr", "td", "th", "option",
+                   "optgroup", "thead", "tbody", "tfoot", "colgroup", "rb", "rt", "rp", "html", "head", "body"})
+
+
+def limit_nesting(text: str, max_depth: int = MAX_NESTING) -> str:
+    if text.count("<", 0, 1_000_000) < max_depth:
+        return text
+    depth = 0
+    for match in _TAG.finditer(text):
+        close, name, self_closing = match.groups()
+        name = name.lower()
+        if self_closing or name in _FLAT:
+            continue
+        if close:
+            depth = depth - 1 if depth else 0
+        else:
+            depth += 1
+            if depth > max_depth:
+                return text[: match.start()]
+    return text
 
 
 def link_text(node: LexborNode) -> str:

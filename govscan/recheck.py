@@ -156,15 +156,10 @@ class _SiteRecheck:
         # as in the crawl, the homepage itself is fetched whatever robots.txt says
         if url != self.site.url and host_of(url) in self.hosts and not await self.fetcher.allowed(url):
             return None, "robots"
-        fetched = await self.fetcher.fetch_page(url)
+        is_home = url == self.site.url
+        fetched = await self.fetcher.fetch_page(url, depth=0 if is_home else 1, is_homepage=is_home)
         self.state.stats.pages += 1
-        page = fetched.page
-        if page is not None and "javascript" not in page.content_type:
-            is_home = url == self.site.url
-            page = Page(url=page.url, final_url=page.final_url, status=page.status, text=page.text,
-                        headers=page.headers, content_type=page.content_type, encoding=page.encoding,
-                        depth=0 if is_home else 1, redirects=page.redirects, is_homepage=is_home)
-        return fetched, page
+        return fetched, fetched.page
 
     # -------------------------------------------------------------- link findings
 

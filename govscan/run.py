@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import httpx
 
 from govscan.config import RunConfig
-from govscan.crawl import SiteCrawl, SiteState, new_state
+from govscan.crawl import SiteCrawl, SiteState, cancel_all, new_state
 from govscan.fetch import ConnectRule, Fetcher
 from govscan.progress import NoProgress, Progress
 from govscan.report import Report
@@ -63,12 +63,12 @@ async def run_async(config: RunConfig, options: RunOptions | None = None) -> Rep
     # Pages phases share a few slots; link phases wait on other sites' crawls, never on slots.
     slots = asyncio.Semaphore(max(2, config.crawl.concurrency // max(config.crawl.per_host, 1)))
     complete = True
-    task = asyncio.current_task()
     loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
     installed = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, task.cancel)
+            loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):
             pass
@@ -79,13 +79,23 @@ async def run_async(config: RunConfig, options: RunOptions | None = None) -> Rep
         finally:
             options.progress.site_finished(crawl.state.site.id, len(crawl.state.engine.findings), None)
 
+    tasks = [asyncio.create_task(one(c)) for c in crawls]
+    stopper = asyncio.create_task(stop.wait())
     try:
-        await asyncio.gather(*(one(c) for c in crawls))
-    except asyncio.CancelledError:
-        complete = False
-        if hasattr(task, "uncancel"):
-            task.uncancel()
+        pending = set(tasks)
+        while pending and not stop.is_set():
+            _, pending = await asyncio.wait(pending | {stopper}, return_when=asyncio.FIRST_COMPLETED)
+            pending.discard(stopper)
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()
+    except asyncio.CancelledError:  # the caller cancelled the run: same as a signal
+        stop.set()
     finally:
+        if stop.is_set():
+            complete = False
+            await cancel_all(tasks)
+        stopper.cancel()
         for sig in installed:
             loop.remove_signal_handler(sig)
         await asyncio.shield(fetcher.aclose())

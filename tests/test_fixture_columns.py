@@ -96,7 +96,6 @@ def facts(config, connect_to) -> dict[str, SiteFacts]:
         try:
             for site in config.sites:
                 state = new_state(site, config)
-                fetcher.crawl_started({site.host})
                 await scan_site(state, config, fetcher)
                 out[site.id] = state.facts
         finally:

@@ -67,6 +67,26 @@ def test_only_petition_and_discipline_channels_do_not_count():
     assert set(hits[0].evidence["excluded_channels"]) == {"网上信访", "纪检举报", "举报信箱"}
 
 
+def test_news_headlines_naming_a_keyword_are_not_channels_or_service_entries():
+    """A headline such as 开展“法律咨询进万家”活动 or 县政务服务中心推出… names a keyword but is a
+    news item: too long for an entry's label, and it links an article page."""
+    news = ('<ul class="news"><li><a href="/art/2025/5/20/art_2301_9098.html">青山市开展“法律咨询进万家”普法宣传活动</a></li>'
+            '<li><a href="/art/2025/5/18/art_2301_9101.html">青山市政务服务中心推出周末不打烊服务</a></li>'
+            '<li><a href="/xwzx/t20250516_1.html">政务服务再提速</a></li>'
+            '<li><a href="/xwzx/t20250515_2.html">市长信箱来信选登</a></li></ul>')
+    facts = facts_of([home(news)])
+    assert run("missing-interaction-channel", facts)
+    assert run("missing-service-entry", facts)
+    # the same words as short labels of sections are entries
+    facts = facts_of([home(news + '<a href="/hdjl/zxzx/">我要咨询</a><a href="/bsfw/">政务服务</a>')])
+    assert not run("missing-interaction-channel", facts)
+    assert not run("missing-service-entry", facts)
+    # the limit is an option
+    long_label = '<a href="/hdjl/">青山市人民政府政民互动交流平台留言板</a>'
+    assert run("missing-interaction-channel", facts_of([home(long_label)]))
+    assert not run("missing-interaction-channel", facts_of([home(long_label)]), **{"max-text-chars": 20})
+
+
 def test_channel_written_by_a_same_site_navigation_script_counts():
     nav_js = "document.write('<ul class=\"nav\"><li><a href=\"/hdjl/szxx/\">市长信箱</a></li></ul>');"
     facts = facts_of([home('<script src="/js/nav.js"></script>'),
@@ -130,6 +150,17 @@ def test_message_rows_without_own_page_use_the_list_page():
     assert len({h.key for h in hits}) == 2
 
 
+def test_rows_without_a_link_are_titled_by_their_text_before_the_fields():
+    body = """<h2>县长信箱</h2><ul class="lyxx">
+    <li><span class="bt">关于县城区公交线路调整后换乘不便的建议</span><span>留言时间：2025-01-20</span> <span>状态：未回复</span></li>
+    <li><span class="bt">咨询宅基地审批</span><span>留言时间：2025-02-12</span> <span>状态：已回复</span>
+      <div class="hf">回复时间：2025-02-16　回复内容：您好！可向户籍所在乡镇人民政府提出申请。</div></li></ul>"""
+    facts = facts_of([page("col/col2305/index.html", body, "县长信箱")])
+    assert sorted(m.title for m in facts.messages.values()) == ["关于县城区公交线路调整后换乘不便的建议", "咨询宅基地审批"]
+    hits = run("unanswered-message", facts)
+    assert [h.evidence["title"] for h in hits] == ["关于县城区公交线路调整后换乘不便的建议"]
+
+
 def test_petition_and_report_lists_are_not_judged():
     body = MESSAGE_UL.replace("网上咨询", "网上信访")
     assert run("unanswered-message", facts_of([page("col/col9/index.html", body, "网上信访")])) == []
@@ -164,6 +195,26 @@ def test_detail_page_with_reply_passes():
     text_only = detail("hdjl/sjxx/3.html", "2025-01-10",
                        "<tr><td>答复内容：</td><td>您好，经核实，该小区已列入今年改造计划，感谢来信。</td></tr>")
     assert run("unanswered-message", facts_of([replied, text_only])) == []
+
+
+def test_detail_page_with_several_fields_in_one_row_is_one_message():
+    """A message's own page laid out as a 4-column table (留言时间 | … | 办理状态 | …): its field
+    rows are not list rows, so the page gives one message, and merges with its list row."""
+    body = """<h1>关于夜间施工噪音扰民问题的咨询</h1><table class="zxzx-detail">
+    <tr><th>留言标题</th><td colspan="3">关于夜间施工噪音扰民问题的咨询</td></tr>
+    <tr><th>留言时间</th><td>2025-01-10 21:47</td><th>办理状态</th><td>未回复</td></tr>
+    <tr><th>回复单位</th><td></td><th>回复时间</th><td></td></tr>
+    <tr><th>回复内容</th><td colspan="3">暂无回复</td></tr></table>"""
+    own = page("hdjl/zxzx/202501/t20250110_7.html", body, "关于夜间施工噪音扰民问题的咨询_青山市人民政府")
+    listing = page("hdjl/zxzx/index.html", """<h2>政务咨询</h2><table><tr><th>标题</th><th>留言时间</th><th>办理状态</th></tr>
+        <tr><td><a href="/hdjl/zxzx/202501/t20250110_7.html">关于夜间施工噪音扰民问题的咨询</a></td><td>2025-01-10</td><td>未回复</td></tr></table>""",
+                   "政务咨询")
+    alone = facts_of([own])
+    assert [m.source for m in alone.messages.values()] == ["detail"]
+    facts = facts_of([listing, own])
+    hits = run("unanswered-message", facts)
+    assert len(facts.messages) == 1 and len(hits) == 1
+    assert hits[0].url == own.url and hits[0].evidence["title"] == "关于夜间施工噪音扰民问题的咨询"
 
 
 def test_list_row_and_detail_page_merge_keeps_the_reply():

@@ -140,6 +140,19 @@ def test_document_number_from_metadata_field():
     assert hit.evidence["doc_no"] == "青政办发〔2025〕21号"
 
 
+def test_document_number_in_a_metadata_table_cell_without_colon():
+    """信息公开 metadata tables put the label and the number in cells of their own, no colon."""
+    body = ("<table class='xxgk-meta'><tr><th>索引号</th><td>002601234/2025-00351</td></tr>"
+            "<tr><th>发文字号</th><td>青政办发(2025)18号</td><th>发布日期</th><td>2025-03-01</td></tr></table>")
+    doc = ucap("content/post_302.html", "关于做好2025年冬春农田水利建设工作的通知", "2025-03-01", body)
+    hit = run(facts_of([doc]))[0]
+    assert hit.evidence["doc_no"] == "青政办发(2025)18号"
+    # without a colon only a number right after the label counts, not one further on in prose
+    prose = "<p>本文号召各地做好工作，详见青政办发〔2025〕3号文件。</p>"
+    assert facts_of([ucap("content/post_303.html", "市领导调研春耕生产", "2025-03-01", prose)]) \
+        .policy_pages["http://www.qingshan.gov.cn/content/post_303.html"].doc_no == ""
+
+
 def test_ordinary_news_is_not_a_document():
     news = trs("xwzx/jrqs/202505/t20250510_50.html", "市领导调研春耕生产", "2025-05-10", "今日青山")
     assert run(facts_of([news])) == []

@@ -255,13 +255,16 @@ def _undated_item(title: str, url: str) -> bool:
     return is_article_url(url) or bool(_NUMBERED_PAGE.search(urlsplit(url).path))
 
 
+MAX_ANCHORS = 3000
+
+
 def items_in(root: LexborNode, base: str, skip: Callable[[LexborNode], bool] | None = None,
              host: str | None = None) -> list[ListItem]:
     """List entries under ``root``: each titled link with the date of its row (text outside
     the link, a date element inside it, or — for links to ``host`` — the date in its URL)."""
     items: list[ListItem] = []
     seen: set[str] = set()
-    for a in root.css("a[href]"):
+    for a in root.css("a[href]")[:MAX_ANCHORS]:  # a link-farm page must not cost minutes
         href = a.attributes.get("href") or ""
         url = normalize(href, base)
         if url is None or url in seen or _FILE_EXT.search(urlsplit(url).path) and not is_article_url(url):
