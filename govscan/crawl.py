@@ -281,32 +281,39 @@ class SiteCrawl:
     # ------------------------------------------------------------ site-level probes
 
     async def _probe_extras(self) -> None:
-        """Requests some site rules need beyond the crawl; made only when those rules are on."""
+        """Requests some site rules need beyond the crawl; made only when those rules are on
+        and the homepage answered (an unreachable site has nothing more to tell)."""
         state, engine = self.state, self.state.engine
         site_url = state.site.url
+        if state.facts.homepage is None or not state.facts.homepage.ok:
+            return
+        jobs = []
         if engine.rule_enabled("no-https"):
-            parts = urlsplit(site_url)
-            twin = parts._replace(scheme="https" if parts.scheme == "http" else "http").geturl()
-            twin = normalize(twin) or twin
-            result = await self.fetcher.check(twin, prefer_head=False)
-            if parts.scheme == "http":
-                state.facts.http_homepage, state.facts.https_homepage = state.facts.homepage, result
-            else:
-                state.facts.http_homepage, state.facts.https_homepage = result, state.facts.homepage
+            jobs.append(self._probe_scheme_twin(site_url))
         if engine.rule_enabled("admin-exposed"):
-            paths = engine.settings["admin-exposed"].options.get("paths", [])
             base = state.facts.final_url or site_url
-            for path in paths:
-                url = normalize(path, base)
-                if url is None:
-                    continue
-                fetched = await self.fetcher.fetch_page(url)
-                page, result = fetched.page, fetched.result
-                has_form = page is not None and page.tree.css_first("input[type=password]") is not None
-                state.facts.admin_probes.append(AdminProbe(
-                    url=url, status=result.status, final_url=result.final_url,
-                    title=(page.title if page is not None else "")[:120], has_login_form=has_form,
-                    error=result.error))
+            urls = {normalize(path, base) for path in engine.settings["admin-exposed"].options.get("paths", [])}
+            jobs += [self._probe_admin(url) for url in sorted(u for u in urls if u)]
+        await asyncio.gather(*jobs)
+        state.facts.admin_probes.sort(key=lambda probe: probe.url)
+
+    async def _probe_scheme_twin(self, site_url: str) -> None:
+        facts = self.state.facts
+        parts = urlsplit(site_url)
+        twin = parts._replace(scheme="https" if parts.scheme == "http" else "http").geturl()
+        result = await self.fetcher.check(normalize(twin) or twin, prefer_head=False)
+        if parts.scheme == "http":
+            facts.http_homepage, facts.https_homepage = facts.homepage, result
+        else:
+            facts.http_homepage, facts.https_homepage = result, facts.homepage
+
+    async def _probe_admin(self, url: str) -> None:
+        fetched = await self.fetcher.fetch_page(url)
+        page, result = fetched.page, fetched.result
+        has_form = page is not None and page.tree.css_first("input[type=password]") is not None
+        self.state.facts.admin_probes.append(AdminProbe(
+            url=url, status=result.status, final_url=result.final_url,
+            title=(page.title if page is not None else "")[:120], has_login_form=has_form, error=result.error))
 
 
 async def scan_site(state: SiteState, config: RunConfig, fetcher: Fetcher,
