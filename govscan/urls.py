@@ -18,8 +18,67 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SAFE = "/:@!$&'()*+,;=-._~%"
 
 
+# normalize() is the crawl's hottest function (every link of every page, again in extractors):
+# results are memoised on (url, the part of base the result depends on), so that a site's
+# navigation and footer links, the same on every page, are worked out once. Bounded: cleared
+# when full.
+_MEMO: dict[tuple[str, str | None], str | None] = {}
+_MEMO_MAX = 32_768
+
+
 def normalize(url: str, base: str | None = None) -> str | None:
     """Absolute, canonical form of ``url`` (no fragment); None for non-HTTP targets."""
+    if not url or url.lstrip()[:11].lower().startswith(SKIP_SCHEMES):
+        return None
+    key = (url, _base_key(url, base) if base else None)
+    try:
+        return _MEMO[key]
+    except KeyError:
+        pass
+    result = _normalize(url, base)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = result
+    return result
+
+
+def _authority_end(base: str) -> int:
+    """Index of the '/' that starts base's path; -1 when base has no path, or a query or
+    fragment comes first (then only the whole base is a safe key)."""
+    start = base.find("//")
+    if start < 0:
+        return -1
+    end = base.find("/", start + 2)
+    if end < 0 or "?" in base[:end] or "#" in base[:end]:
+        return -1
+    return end
+
+
+def _base_key(url: str, base: str) -> str | None:
+    """The part of ``base`` that ``urljoin(base, url)`` depends on, for the memo key."""
+    u = url.lstrip()
+    head = u[:8].lower()
+    if head.startswith(("http://", "https://")):
+        after = u[u.find("//") + 2:][:1]
+        return None if after and after not in "/\\?#" else base  # absolute: base plays no part
+    first = u[:1]
+    if first in ("/", "\\"):
+        if u[1:2] in ("/", "\\"):
+            after = u[2:3]
+            if not after or after in "/\\?#":
+                return base
+            return base[: base.find(":") + 1] or base  # scheme-relative: the scheme
+        end = _authority_end(base)
+        return base[:end] if end > 0 else base  # root-relative: scheme and authority
+    if not first or first in "?#" or ":" in u.split("/", 1)[0] or "?" in base or "#" in base:
+        return base
+    end = _authority_end(base)
+    if end < 0:
+        return base
+    return base[: base.rfind("/") + 1]  # a relative path: base's directory
+
+
+def _normalize(url: str, base: str | None) -> str | None:
     url = url.strip().replace("\\", "/") if url else ""
     if not url or url.lower().startswith(SKIP_SCHEMES):
         return None
