@@ -43,3 +43,16 @@ def expected_findings() -> list[dict]:
     for path in sorted((FIXTURES / "expected").glob("*.yaml")):
         entries += yaml.safe_load(path.read_text("utf-8")) or []
     return entries
+
+
+@pytest.fixture(scope="session")
+def demo_report(fixture_server) -> dict:
+    """One scan of every sample site (as `govscan demo` does, as of the fixtures' date), shared by
+    the tests that compare it with the expected findings and verdicts; validated against the schema."""
+    from govscan.demo import DEMO_AS_OF, connect_all_to, demo_config
+    from govscan.reports import validate
+    from govscan.run import RunOptions, run
+
+    data = run(demo_config(DEMO_AS_OF), RunOptions(connect_to=connect_all_to(fixture_server.port))).to_dict()
+    validate(data)
+    return data

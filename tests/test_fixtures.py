@@ -22,18 +22,13 @@ EXPECTED_DIR = ROOT / "fixtures" / "expected"
 
 
 @pytest.fixture(scope="module")
-def server():
-    srv = serve.start()
-    yield srv
-    srv.stop()
+def server(fixture_server):
+    return fixture_server
 
 
 @pytest.fixture(scope="module")
-def report(server):
-    cfg = demo_config(DEMO_AS_OF)
-    data = run(cfg, RunOptions(connect_to=connect_all_to(server.port))).to_dict()
-    validate(data)
-    return data
+def report(demo_report):
+    return demo_report
 
 
 def expected_entries() -> list[dict]:
