@@ -166,12 +166,25 @@ class Fetcher:
         self._hosts: dict[str, _HostSlot] = {}
         self._robots: dict[str, asyncio.Task] = {}
         self._table: dict[str, asyncio.Future] = {}
+        self._background: set[asyncio.Task] = set()
         self._crawling: dict[str, int] = {}
         self._crawl_done: dict[str, asyncio.Event] = {}
         self.requests = 0
 
     async def aclose(self) -> None:
+        # Background checks and robots loads outlive an interrupted crawl: end them first.
+        pending = {t for t in self._background if not t.done()}
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=0.5)
         await self.client.aclose()
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     # ------------------------------------------------------------ crawl bookkeeping
 
@@ -205,7 +218,7 @@ class Fetcher:
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._table[url] = future
-            asyncio.get_running_loop().create_task(self._check_into(url, prefer_head, future))
+            self._spawn(self._check_into(url, prefer_head, future))
         return await asyncio.shield(future)
 
     async def probe(self, url: str, budget: float) -> LinkResult:
@@ -234,7 +247,7 @@ class Fetcher:
         origin = f"{parts.scheme}://{parts.netloc}"
         task = self._robots.get(origin)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._load_robots(origin))
+            task = self._spawn(self._load_robots(origin))
             self._robots[origin] = task
         parser = await asyncio.shield(task)
         return parser is None or parser.can_fetch(self.client.headers["User-Agent"], url)
