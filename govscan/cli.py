@@ -330,7 +330,10 @@ def rules(rule_id, as_json):
         console.print(rule.doc, markup=False)
         return
     table = Table(title=f"govscan 规则目录（{len(selected)} 条）")
-    for column in ("id", "标题", "级别", "指标", "依据"):
+    table.add_column("id", no_wrap=True)
+    table.add_column("标题", no_wrap=True)
+    table.add_column("级别", no_wrap=True)
+    for column in ("指标", "依据"):
         table.add_column(column, overflow="fold")
     for rule in selected:
         table.add_row(rule.id, rule.title, rule.level, rule.indicator, rule.basis)
