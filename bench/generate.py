@@ -140,7 +140,7 @@ def plan(pages: int, seed: int) -> list[Column]:
     """Columns and their articles so that the site has at least ``pages`` HTML pages."""
     rng = random.Random(seed)
     base = [(s, sname, *c.split(":")) for s, sname, cols in SECTIONS for c in cols]
-    n_columns = max(len(base), round(pages / 250))
+    n_columns = max(1, min(len(base), pages // 30), round(pages / 250))
     columns: list[Column] = []
     for i in range(n_columns):
         section, sname, slug, name = base[i % len(base)]

@@ -166,6 +166,7 @@ class Nginx:
         self.conf.write_text(f"""# written by bench/run.py
 {user}
 worker_processes 2;
+worker_rlimit_nofile 16384;
 daemon on;
 pid {self.pidfile};
 error_log {self.dir}/error.log warn;
@@ -177,7 +178,7 @@ http {{
     access_log off;
     sendfile on; tcp_nopush on; tcp_nodelay on;
     keepalive_timeout 65; keepalive_requests 1000000;
-    open_file_cache max=100000 inactive=60s;
+    open_file_cache max=2000 inactive=20s;
     gzip on; gzip_min_length 512; gzip_types text/css application/javascript;
     client_body_temp_path {self.dir}/client_body; proxy_temp_path {self.dir}/proxy;
     fastcgi_temp_path {self.dir}/fastcgi; uwsgi_temp_path {self.dir}/uwsgi; scgi_temp_path {self.dir}/scgi;
