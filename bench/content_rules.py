@@ -18,7 +18,7 @@ from govscan.config import load
 from govscan.model import Context
 from govscan.page import Page
 from govscan.rules import registry
-from govscan.text import compile_matcher, load_lexicon, normalize
+from govscan.text import compile_matcher, load_lexicon
 
 CONTENT_RULES = ("spam-injection", "hidden-link", "commercial-ad", "suspicious-script", "wrong-expression",
                  "map-review-number", "emblem-usage")

@@ -1,12 +1,8 @@
 """Command-line behaviour: catalogue, usage errors, exit codes (0/1/2/3), no tracebacks."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -11,7 +11,6 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from govscan import serve
 from govscan.cli import main
 from govscan.demo import DEMO_AS_OF, connect_all_to, demo_config
 from govscan.reports import validate

@@ -4,7 +4,6 @@ memory; the scan completes and writes its reports (issue 9). Everything runs on 
 from __future__ import annotations
 
 import json
-import os
 import resource
 import signal
 import subprocess

@@ -9,9 +9,11 @@ import pytest
 from govscan import extract
 from govscan.extract.scripts import homepage_loads, script_links, written_html
 from govscan.facts import SiteFacts
-from govscan.model import Context, SiteInfo
+from govscan.model import SiteInfo
 from govscan.page import Page
 from govscan.rules import registry
+
+import rulecheck
 
 HOME = "http://www.qingshan.gov.cn/"
 AS_OF = dt.date(2025, 6, 1)
@@ -26,17 +28,11 @@ def site(**kw) -> SiteInfo:
 
 
 def facts_of(pages: list[Page], info: SiteInfo | None = None) -> SiteFacts:
-    facts = SiteFacts(site=info or site())
-    facts.final_url = HOME
-    for page in pages:
-        extract.collect(page, facts)
-    return facts
+    return rulecheck.facts_of(pages, info or site(), final_url=HOME)
 
 
 def run(rule_id: str, facts: SiteFacts, **options) -> list:
-    rule = registry()[rule_id]
-    opts = {**dict(rule.options), **options}
-    return list(rule.check(facts, opts, Context(site=facts.site, as_of=AS_OF)))
+    return rulecheck.check_site(rule_id, facts, AS_OF, **options)
 
 
 def failing(facts: SiteFacts) -> set[str]:

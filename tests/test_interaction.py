@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from govscan import extract
 from govscan.facts import SiteFacts
-from govscan.model import Context, SiteInfo
+from govscan.model import SiteInfo
 from govscan.page import Page
-from govscan.rules import registry
+
+import rulecheck
 
 HOST = "www.qingshan.gov.cn"
 HOME = f"http://{HOST}/"
@@ -24,16 +24,11 @@ def site(**kw) -> SiteInfo:
 
 
 def facts_of(pages: list[Page], info: SiteInfo | None = None) -> SiteFacts:
-    facts = SiteFacts(site=info or site())
-    facts.final_url = HOME
-    for page in pages:
-        extract.collect(page, facts)
-    return facts
+    return rulecheck.facts_of(pages, info or site(), final_url=HOME)
 
 
 def run(rule_id: str, facts: SiteFacts, **options) -> list:
-    rule = registry()[rule_id]
-    return list(rule.check(facts, {**dict(rule.options), **options}, Context(site=facts.site, as_of=AS_OF)))
+    return rulecheck.check_site(rule_id, facts, AS_OF, **options)
 
 
 def home(body: str) -> Page:

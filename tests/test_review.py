@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from govscan.model import Context, SiteInfo
-from govscan.page import Page
-from govscan.rules import registry
 from govscan.text import load_lexicon, normalize
+
+import rulecheck
 
 HOME = "http://www.songlin.gov.cn/"
 SITE = SiteInfo(id="songlin", name="松林县人民政府", url=HOME, host="www.songlin.gov.cn")
@@ -18,9 +18,7 @@ URL = HOME + "zwgk/tzgg/202611/t20261112_5502.html"
 
 
 def run(rule_id: str, html: str, url: str = URL, **options):
-    rule = registry()[rule_id]
-    merged = {**rule.options, **options}
-    return list(rule.check(Page.from_html(url, html), merged, CTX))
+    return rulecheck.check_page(rule_id, html, url, CTX, **options)
 
 
 def doc(body: str, pubdate: str = "2026-11-12 09:30", title: str = "通知公告-松林县人民政府") -> str:

@@ -12,6 +12,8 @@ from govscan.model import Context, SiteInfo
 from govscan.page import Page
 from govscan.rules import registry
 
+import rulecheck
+
 HOME = "http://www.songlin.gov.cn/"
 SITE = SiteInfo(id="songlin", name="松林县人民政府", url=HOME, host="www.songlin.gov.cn")
 CTX = Context(site=SITE, as_of=dt.date(2026, 11, 20))
@@ -19,9 +21,7 @@ URL = HOME + "xwzx/gzdt/202611/t20261112_5501.html"
 
 
 def run(rule_id: str, html: str, url: str = URL, **options):
-    rule = registry()[rule_id]
-    merged = {**rule.options, **options}
-    return list(rule.check(Page.from_html(url, html), merged, CTX))
+    return rulecheck.check_page(rule_id, html, url, CTX, **options)
 
 
 def doc(body: str, head: str = "", title: str = "工作动态-松林县人民政府") -> str:
