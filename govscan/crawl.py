@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -79,10 +80,12 @@ async def cancel_all(tasks: list[asyncio.Task]) -> None:
     """Cancel until every task has ended: asyncio.wait_for can swallow one cancellation
     when its inner future finishes at the same moment, leaving a task waiting forever."""
     pending = {t for t in tasks if not t.done()}
+    patience = 2.0  # time for a task's own clean-up (it may be cancelling its children)
     while pending:
         for task in pending:
             task.cancel()
-        _, pending = await asyncio.wait(pending, timeout=0.5)
+        _, pending = await asyncio.wait(pending, timeout=patience)
+        patience = 0.5
 
 
 def merge_duplicates(findings: list[Finding]) -> list[Finding]:
@@ -117,8 +120,13 @@ class SiteCrawl:
         self.max_depth = site.max_depth if site.max_depth is not None else config.crawl.max_depth
         self.queued: set[str] = set()
         self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
-        self.to_check: set[str] = set()
         self.robots_blocked: set[str] = set()
+        dead_link = state.engine.settings.get("dead-link")
+        if dead_link is not None and state.engine.rule_enabled("dead-link"):
+            fetcher.keep_snippets(dead_link.options.get("soft-404-patterns") or (),
+                                  int(dead_link.options.get("soft-404-max-chars") or 0))
+        else:
+            fetcher.keep_snippets((), 0)
 
     def skip(self, url: str, reason: str) -> None:
         if len(self.state.stats.skipped) < MAX_SKIPPED:
@@ -160,7 +168,8 @@ class SiteCrawl:
         try:
             await self.queue.join()
         finally:
-            await cancel_all(workers)
+            # shielded: a second cancellation of this crawl must not orphan its workers
+            await asyncio.shield(cancel_all(workers))
 
     async def _worker(self) -> None:
         while True:
@@ -174,10 +183,11 @@ class SiteCrawl:
                 if fetched.page is not None:
                     await self._handle(fetched.page, depth=depth, is_home=False, truncated=fetched.truncated)
             finally:
-                # Drop the page (its text and parsed tree) now: otherwise each idle worker keeps
-                # its last page alive while it waits for the next (128 workers: ~130 MB).
+                # Drop the page (its text and parsed tree) before yielding: otherwise every worker
+                # whose answer came in the same loop turn holds its page at once (~130 MB).
                 fetched = None
                 self.queue.task_done()
+            await asyncio.sleep(0)  # let other sites' coroutines run between big pages
 
     async def _handle(self, page: Page, depth: int, is_home: bool, truncated: bool) -> None:
         state = self.state
@@ -198,7 +208,6 @@ class SiteCrawl:
             url = normalize(url, page.base_url)
             if url and host_of(url) in self.hosts:
                 self._enqueue(url, depth + 1, force=True)
-        await asyncio.sleep(0)  # let other sites' coroutines run between big pages
 
     def _extract(self, page: Page, with_extra: bool) -> tuple[tuple, list[str]]:
         """Facts, script-rendered links and extra URLs; a failing extractor must not end the scan."""
@@ -222,17 +231,15 @@ class SiteCrawl:
                     continue
                 targets = refs[link.url] = []
             if len(targets) < MAX_REFS:  # enough to show where; not one entry per page of a big site
-                targets.append(LinkRef(page.url, link.tag, link.attr, link.text[:80]))
+                # interned: the same navigation texts on every page are kept once
+                targets.append(LinkRef(page.url, link.tag, link.attr, sys.intern(link.text[:80])))
             if is_home:
                 self.state.on_homepage.add(link.url)
             self._consider(link.url, link.tag, depth + 1)
 
     def _consider(self, url: str, tag: str, depth: int) -> None:
         if host_of(url) in self.hosts and is_page_target(url, tag):
-            if not self._enqueue(url, depth):
-                self.to_check.add(url)
-        else:
-            self.to_check.add(url)
+            self._enqueue(url, depth)  # checked in the link phase when not crawled (every target is)
 
     def _enqueue(self, url: str, depth: int, force: bool = False) -> bool:
         if url in self.queued:

@@ -10,7 +10,9 @@ import asyncio
 import email.utils
 import ipaddress
 import random
+import re
 import socket
+import sys
 import time
 import zlib
 from dataclasses import dataclass, field, replace
@@ -165,11 +167,17 @@ class Fetcher:
         self._global = asyncio.Semaphore(max(settings.concurrency, 1))
         self._hosts: dict[str, _HostSlot] = {}
         self._robots: dict[str, asyncio.Task] = {}
-        self._table: dict[str, asyncio.Future] = {}
+        # url -> a Future while its request runs, then its LinkResult (compact: ~100,000 entries
+        # on a 50,000-page site)
+        self._table: dict[str, asyncio.Future | LinkResult] = {}
         self._background: set[asyncio.Task] = set()
         self._crawling: dict[str, int] = {}
         self._crawl_done: dict[str, asyncio.Event] = {}
         self.requests = 0
+        # Soft-404 snippets kept in link results: None keeps all; see keep_snippets().
+        self._snippet_phrases: set[str] | None = None
+        self._snippet_max = 0
+        self._snippet_re: re.Pattern | None = None
 
     async def aclose(self) -> None:
         # Background checks and robots loads outlive an interrupted crawl: end them first.
@@ -185,6 +193,24 @@ class Fetcher:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
+
+    def keep_snippets(self, phrases: Iterable[str], max_chars: int) -> None:
+        """Keep a page's text snippet in its LinkResult only when a site of this run could judge
+        it a soft 404 by its text: at most ``max_chars`` long and containing one of ``phrases``
+        (case-insensitive; dead-link's options). Called once per site; the union is kept. Until
+        then every snippet is kept. A 50,000-page site otherwise keeps ~80 MB of text no rule reads."""
+        self._snippet_phrases = (self._snippet_phrases or set()) | {p for p in phrases if p}
+        self._snippet_max = max(self._snippet_max, max_chars)
+        phrases = sorted(self._snippet_phrases, key=len, reverse=True)
+        self._snippet_re = re.compile("|".join(map(re.escape, phrases)), re.I) if phrases else None
+
+    def _snippet(self, page: Page) -> str | None:
+        snippet = page.visible_text[:SNIPPET_CHARS]
+        if self._snippet_phrases is None:
+            return snippet
+        if len(snippet) > self._snippet_max or self._snippet_re is None or not self._snippet_re.search(snippet):
+            return None  # dead-link reads no text here: a match needs a phrase in a short enough body
+        return snippet
 
     # ------------------------------------------------------------ crawl bookkeeping
 
@@ -206,8 +232,7 @@ class Fetcher:
         ``depth`` and ``is_homepage`` are stamped on the Page, which is parsed once for all."""
         fetched = await self._request(url, want_body=True, max_bytes=self.settings.max_page_bytes,
                                       method="GET", page_kw={"depth": depth, "is_homepage": is_homepage})
-        if url not in self._table or not self._table[url].done():
-            self._resolve(url, fetched.result)
+        self._resolve(url, fetched.result)
         if self.shared_cache is not None:
             await self.shared_cache.offer(url, fetched.result)
         return fetched
@@ -215,6 +240,8 @@ class Fetcher:
     async def check(self, url: str, prefer_head: bool) -> LinkResult:
         """The result of requesting ``url``, once per run whoever asks."""
         future = self._table.get(url)
+        if isinstance(future, LinkResult):
+            return future
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._table[url] = future
@@ -236,8 +263,10 @@ class Fetcher:
         return fetched.result
 
     def known(self, url: str) -> LinkResult | None:
-        future = self._table.get(url)
-        return future.result() if future is not None and future.done() else None
+        entry = self._table.get(url)
+        if entry is None or isinstance(entry, LinkResult):
+            return entry
+        return entry.result() if entry.done() and not entry.cancelled() else None
 
     async def allowed(self, url: str) -> bool:
         """robots.txt permits crawling ``url`` (always True with --ignore-robots)."""
@@ -255,12 +284,19 @@ class Fetcher:
     # ------------------------------------------------------------ internals
 
     def _resolve(self, url: str, result: LinkResult) -> None:
-        future = self._table.get(url)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._table[url] = future
-        if not future.done():
-            future.set_result(result)
+        """Record ``url``'s result unless it has one (the first answer wins)."""
+        entry = self._table.get(url)
+        if entry is None:
+            self._table[url] = result
+        elif not isinstance(entry, LinkResult):
+            if not entry.done():
+                entry.set_result(result)
+            self._settle(url, entry)
+
+    def _settle(self, url: str, future: asyncio.Future) -> None:
+        """Replace a finished Future in the table by its result (waiters keep the Future)."""
+        if self._table.get(url) is future and future.done() and not future.cancelled():
+            self._table[url] = future.result()
 
     async def _check_into(self, url: str, prefer_head: bool, future: asyncio.Future) -> None:
         try:
@@ -283,6 +319,7 @@ class Fetcher:
             result = LinkResult(url=url, error="internal", error_detail=f"{type(exc).__name__}: {exc}")
         if not future.done():
             future.set_result(result)
+        self._settle(url, future)
 
     async def _check_shared(self, url: str, prefer_head: bool) -> LinkResult:
         """Through the shared cache: another worker's answer, or ours recorded for the others."""
@@ -318,6 +355,8 @@ class Fetcher:
         slot = self._slot(host_port(url)[0])
         async with self._global, slot.semaphore:
             await slot.wait_turn()
+            if self.client.is_closed:  # the run is over (interrupted): end quietly
+                raise asyncio.CancelledError()
             self.requests += 1
             request = self.client.build_request(method, url)
             try:
@@ -388,7 +427,7 @@ class Fetcher:
                 page = Page(url=url, final_url=current, status=status, text=text,
                             headers=dict(response.headers), content_type=content_type, encoding=encoding,
                             redirects=tuple(chain), **(page_kw or {}))
-                title, snippet = page.title, page.visible_text[:SNIPPET_CHARS]
+                title, snippet = page.title, self._snippet(page)
                 if for_link:
                     page = None
             elif body and status < 400 and _is_script(content_type, current) and not for_link:
@@ -397,7 +436,7 @@ class Fetcher:
                             content_type=content_type or "application/javascript", encoding=encoding,
                             redirects=tuple(chain))
             result = LinkResult(url=url, status=status, final_url=current, redirects=tuple(chain),
-                                content_type=content_type.split(";")[0].strip() or None, method=method,
+                                content_type=sys.intern(content_type.split(";")[0].strip()) or None, method=method,
                                 elapsed_ms=_ms(started), page_title=title, page_snippet=snippet)
             if chain and method == "GET" and current not in self._table:
                 self._resolve(current, replace(result, url=current, redirects=()))

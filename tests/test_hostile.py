@@ -18,7 +18,7 @@ from hostile_server import HOST, HostileServer
 RULES = """\
 extends: default
 crawl:
-  timeout: 1.5
+  timeout: 3.0
   retries: 1
   backoff: 0.05
   max-retry-after: 0.2
@@ -147,7 +147,7 @@ def test_interrupted_scan_writes_incomplete_reports_and_exits_3(hostile, tmp_pat
     out = tmp_path / "out"
     cmd = scan_command(tmp_path, hostile.port, out)
     rules = tmp_path / "rules.yaml"
-    rules.write_text(RULES.replace("timeout: 1.5", "timeout: 30").replace("max-pages: 60", "max-pages: 5000"), "utf-8")
+    rules.write_text(RULES.replace("timeout: 3.0", "timeout: 30").replace("max-pages: 60", "max-pages: 5000"), "utf-8")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)
     proc.send_signal(sig)
