@@ -91,7 +91,37 @@ async def run_aiohttp(pages, leaves, concurrency, _name):
     return nbytes
 
 
-RUNNERS = {"httpx": run_httpx, "httpx-aiohttp": run_httpx, "aiohttp": run_aiohttp}
+async def run_direct(pages, leaves, concurrency, _name):
+    """httpx Requests and Responses, sent straight to the transport (no AsyncClient.send)."""
+    import httpx
+
+    from govscan import fetch as gfetch
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    transport = gfetch.AiohttpTransport(limits=limits)
+    headers = httpx.Headers({"Accept-Encoding": "gzip, deflate", "User-Agent": "bench"})
+    timeout = {"connect": 10.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+    sem = asyncio.Semaphore(concurrency)
+    nbytes = 0
+
+    async def one(method, url):
+        nonlocal nbytes
+        async with sem:
+            request = httpx.Request(method, url, headers=headers, extensions={"timeout": timeout})
+            response = await transport.handle_async_request(request)
+            try:
+                if method == "GET":
+                    async for chunk in response.aiter_raw():
+                        nbytes += len(chunk)
+            finally:
+                await response.aclose()
+
+    await asyncio.gather(*(one("GET", u) for u in pages), *(one("HEAD", u) for u in leaves))
+    await transport.aclose()
+    return nbytes
+
+
+RUNNERS = {"httpx": run_httpx, "httpx-aiohttp": run_httpx, "httpx-aiohttp-direct": run_direct, "aiohttp": run_aiohttp}
 
 
 def main() -> int:
@@ -100,7 +130,7 @@ def main() -> int:
     parser.add_argument("--url", default="", help="where the site is served (default: start nginx)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--transports", default="httpx,httpx-aiohttp,aiohttp")
+    parser.add_argument("--transports", default="httpx,httpx-aiohttp,httpx-aiohttp-direct,aiohttp")
     parser.add_argument("--loops", default="asyncio,uvloop")
     args = parser.parse_args()
     import run as bench_run

@@ -17,6 +17,10 @@ LINK_SOURCES: tuple[tuple[str, str], ...] = (
     ("link", "href"), ("iframe", "src"), ("frame", "src"), ("source", "src"),
     ("source", "srcset"), ("embed", "src"), ("video", "src"), ("audio", "src"),
 )
+_LINK_SELECTOR = ", ".join(f"{tag}[{attr}]" for tag, attr in LINK_SOURCES)
+_SOURCES_BY_TAG: dict[str, tuple[tuple[int, str], ...]] = {
+    tag: tuple((i, a) for i, (t, a) in enumerate(LINK_SOURCES) if t == tag) for tag, _ in LINK_SOURCES}
+_MULTI_SOURCE_TAGS = frozenset(tag for tag, sources in _SOURCES_BY_TAG.items() if len(sources) > 1)
 # <link rel=...> values that are not resources to check.
 _LINK_REL_SKIP = {"dns-prefetch", "preconnect", "canonical", "alternate", "search",
                   "pingback", "shortlink", "manifest", "prefetch", "preload"}
@@ -89,20 +93,32 @@ class Page:
 
     @cached_property
     def links(self) -> tuple[PageLink, ...]:
-        found: list[PageLink] = []
+        """Every link of LINK_SOURCES: grouped by source in that order, document order within
+        each. One pass over the tree (a query per source took 13)."""
+        found: list[list[PageLink]] = [[] for _ in LINK_SOURCES]
         base = self.base_url
-        for index, (tag, attr) in enumerate(LINK_SOURCES):
-            for node in self.tree.css(f"{tag}[{attr}]"):
+        seen: set[int] = set()
+        for node in self.tree.css(_LINK_SELECTOR):
+            tag = node.tag
+            if tag in _MULTI_SOURCE_TAGS:  # matched once per selector it fits: count it once
+                if node.mem_id in seen:
+                    continue
+                seen.add(node.mem_id)
+            attrs = node.attributes
+            for index, attr in _SOURCES_BY_TAG.get(tag, ()):
+                raw = attrs.get(attr)
+                if raw is None and attr not in attrs:
+                    continue
                 if tag == "link" and _skip_link_rel(node):
                     continue
-                raw = node.attributes.get(attr) or ""
+                raw = raw or ""
                 values = _srcset_urls(raw) if attr == "srcset" else [raw]
                 text = link_text(node) if tag in ("a", "area") else ""
                 for value in values:
                     url = normalize(value, base)
                     if url:
-                        found.append(PageLink(url, tag, attr, text, index))
-        return tuple(found)
+                        found[index].append(PageLink(url, tag, attr, text, index))
+        return tuple(link for group in found for link in group)
 
     @cached_property
     def visible_text(self) -> str:

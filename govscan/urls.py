@@ -38,6 +38,7 @@ def normalize(url: str, base: str | None = None) -> str | None:
     result = _normalize(url, base)
     if len(_MEMO) >= _MEMO_MAX:
         _MEMO.clear()
+        _BASES.clear()
     _MEMO[key] = result
     return result
 
@@ -54,28 +55,48 @@ def _authority_end(base: str) -> int:
     return end
 
 
+_BASES: dict[str, tuple[str, str, str]] = {}
+
+
+def _base_parts(base: str) -> tuple[str, str, str]:
+    """(scheme, origin, directory) of ``base`` as memo keys; ``base`` itself where unsure."""
+    parts = _BASES.get(base)
+    if parts is None:
+        end = _authority_end(base)
+        scheme = base[: base.find(":") + 1] or base
+        origin = base[:end] if end > 0 else base
+        directory = base if end < 0 or "?" in base or "#" in base else base[: base.rfind("/") + 1]
+        if len(_BASES) >= 4096:
+            _BASES.clear()
+        parts = _BASES[base] = (scheme, origin, directory)
+    return parts
+
+
 def _base_key(url: str, base: str) -> str | None:
     """The part of ``base`` that ``urljoin(base, url)`` depends on, for the memo key."""
-    u = url.lstrip()
-    head = u[:8].lower()
-    if head.startswith(("http://", "https://")):
-        after = u[u.find("//") + 2:][:1]
-        return None if after and after not in "/\\?#" else base  # absolute: base plays no part
+    u = url if url[:1] > " " else url.lstrip()
     first = u[:1]
-    if first in ("/", "\\"):
-        if u[1:2] in ("/", "\\"):
+    if first == "/" or first == "\\":
+        second = u[1:2]
+        if second == "/" or second == "\\":
             after = u[2:3]
             if not after or after in "/\\?#":
                 return base
-            return base[: base.find(":") + 1] or base  # scheme-relative: the scheme
-        end = _authority_end(base)
-        return base[:end] if end > 0 else base  # root-relative: scheme and authority
-    if not first or first in "?#" or ":" in u.split("/", 1)[0] or "?" in base or "#" in base:
+            return _base_parts(base)[0]  # scheme-relative: the scheme
+        return _base_parts(base)[1]  # root-relative: scheme and authority
+    if first == "h" or first == "H":
+        head = u[:8].lower()
+        if head.startswith(("http://", "https://")):
+            after = u[u.find("//") + 2:][:1]
+            return None if after and after not in "/\\?#" else base  # absolute: base plays no part
+    if not first or first in "?#":
         return base
-    end = _authority_end(base)
-    if end < 0:
-        return base
-    return base[: base.rfind("/") + 1]  # a relative path: base's directory
+    colon = u.find(":")
+    if colon >= 0:
+        slash = u.find("/")
+        if slash < 0 or colon < slash:
+            return base  # another scheme, or something urljoin may read as one
+    return _base_parts(base)[2]  # a relative path: base's directory
 
 
 def _normalize(url: str, base: str | None) -> str | None:
