@@ -392,7 +392,11 @@ def table(results: list[Measure]) -> str:
 
 def acceptance(results: list[Measure]) -> list[str]:
     lines = []
-    by = {(r.pages_site, r.tool): r for r in results}
+    by: dict[tuple[int, str], Measure] = {}
+    for r in results:  # with --repeat, each tool's fastest run
+        best = by.get((r.pages_site, r.tool))
+        if best is None or (not r.timed_out and r.wall_s < best.wall_s):
+            by[(r.pages_site, r.tool)] = r
     small = sorted({r.pages_site for r in results})[0] if results else None
     g, lk = by.get((small, "govscan")), by.get((small, "linkinator"))
     if g and lk and not lk.timed_out and lk.exit_code is not None:

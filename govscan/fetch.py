@@ -198,7 +198,8 @@ class Fetcher:
         """Keep a page's text snippet in its LinkResult only when a site of this run could judge
         it a soft 404 by its text: at most ``max_chars`` long and containing one of ``phrases``
         (case-insensitive; dead-link's options). Called once per site; the union is kept. Until
-        then every snippet is kept. A 50,000-page site otherwise keeps ~80 MB of text no rule reads."""
+        then every snippet is kept. A 50,000-page site otherwise keeps ~80 MB of text no rule reads.
+        The page title likewise is kept only when it holds one of the phrases."""
         self._snippet_phrases = (self._snippet_phrases or set()) | {p for p in phrases if p}
         self._snippet_max = max(self._snippet_max, max_chars)
         phrases = sorted(self._snippet_phrases, key=len, reverse=True)
@@ -211,6 +212,12 @@ class Fetcher:
         if len(snippet) > self._snippet_max or self._snippet_re is None or not self._snippet_re.search(snippet):
             return None  # dead-link reads no text here: a match needs a phrase in a short enough body
         return snippet
+
+    def _title(self, page: Page) -> str | None:
+        title = page.title
+        if self._snippet_phrases is None or (self._snippet_re is not None and self._snippet_re.search(title)):
+            return title
+        return None  # dead-link reads the title only for soft-404 phrases
 
     # ------------------------------------------------------------ crawl bookkeeping
 
@@ -427,7 +434,7 @@ class Fetcher:
                 page = Page(url=url, final_url=current, status=status, text=text,
                             headers=dict(response.headers), content_type=content_type, encoding=encoding,
                             redirects=tuple(chain), **(page_kw or {}))
-                title, snippet = page.title, self._snippet(page)
+                title, snippet = self._title(page), self._snippet(page)
                 if for_link:
                     page = None
             elif body and status < 400 and _is_script(content_type, current) and not for_link:

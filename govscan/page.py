@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Mapping
@@ -162,12 +163,14 @@ def limit_nesting(text: str, max_depth: int = MAX_NESTING) -> str:
 
 
 def link_text(node: LexborNode) -> str:
+    """The text of a link (or its image's alt/title), interned: a site repeats its navigation
+    and its article titles on thousands of pages, and link results keep them."""
     text = _WS.sub(" ", node.text(deep=True)).strip()
     if not text:
         img = node.css_first("img")
         if img is not None:
             text = (img.attributes.get("alt") or img.attributes.get("title") or "").strip()
-    return text or (node.attributes.get("title") or "").strip()
+    return sys.intern(text or (node.attributes.get("title") or "").strip())
 
 
 def _skip_link_rel(node: LexborNode) -> bool:

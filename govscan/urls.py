@@ -23,7 +23,7 @@ _SAFE = "/:@!$&'()*+,;=-._~%"
 # navigation and footer links, the same on every page, are worked out once. Bounded: cleared
 # when full.
 _MEMO: dict[tuple[str, str | None], str | None] = {}
-_MEMO_MAX = 32_768
+_MEMO_MAX = 16_384
 
 
 def normalize(url: str, base: str | None = None) -> str | None:
