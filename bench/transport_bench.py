@@ -6,7 +6,9 @@
 
 Pages are GET with streamed raw bodies (what govscan's Fetcher does), images and attachments
 HEAD, ``--concurrency`` in flight. Transports: httpx's own (httpcore), httpx over govscan's
-aiohttp transport (govscan.fetch.AiohttpTransport), and aiohttp alone as the floor. Each is
+aiohttp transport (govscan.fetch.AiohttpTransport) through AsyncClient.send and straight to the
+transport, govscan's Fetcher itself (``fetcher``: what a scan pays per URL), and aiohttp alone
+as the floor. Each is
 run ``--repeat`` times, alternating, with and without uvloop; the best and median are printed.
 """
 
@@ -121,7 +123,54 @@ async def run_direct(pages, leaves, concurrency, _name):
     return nbytes
 
 
-RUNNERS = {"httpx": run_httpx, "httpx-aiohttp": run_httpx, "httpx-aiohttp-direct": run_direct, "aiohttp": run_aiohttp}
+async def run_fetcher(pages, leaves, concurrency, _name):
+    """govscan's own path: Fetcher.fetch_page for pages, Fetcher.check (HEAD) for leaves, under the
+    site's .gov.cn name through --connect-to, as a scan does (retries, redirects, guard, budget).
+    Pages are decoded but not parsed (``annotate_later`` where the Fetcher has it)."""
+    import inspect
+    from urllib.parse import urlsplit
+
+    from govscan.config import CrawlSettings
+    from govscan.fetch import ConnectRule, Fetcher
+
+    target = urlsplit(pages[0]).netloc
+    host = "www.bench.gov.cn"
+    settings = CrawlSettings(concurrency=concurrency, per_host=concurrency, timeout=30.0, retries=1)
+    fetcher = Fetcher(settings, [ConnectRule.parse(f"{host}:80:{target}")], ignore_robots=True,
+                      trusted_hosts=[host])
+    fetcher.keep_snippets((), 0)
+    kw = {"annotate_later": True} if "annotate_later" in inspect.signature(fetcher.fetch_page).parameters else {}
+
+    def rename(url):
+        return url.replace(target, host, 1)
+
+    nbytes = 0
+
+    async def page(url):
+        nonlocal nbytes
+        fetched = await fetcher.fetch_page(rename(url), **kw)
+        assert fetched.result.ok, fetched.result
+        nbytes += len(fetched.page.text) if fetched.page is not None else 0
+
+    async def leaf(url):
+        result = await fetcher.check(rename(url), prefer_head=True)
+        assert result.ok, result
+
+    sem = asyncio.Semaphore(concurrency * 2)  # the Fetcher limits itself; this only bounds the tasks
+
+    async def bounded(coro):
+        async with sem:
+            await coro
+
+    try:
+        await asyncio.gather(*(bounded(page(u)) for u in pages), *(bounded(leaf(u)) for u in leaves))
+    finally:
+        await fetcher.aclose()
+    return nbytes
+
+
+RUNNERS = {"httpx": run_httpx, "httpx-aiohttp": run_httpx, "httpx-aiohttp-direct": run_direct,
+           "aiohttp": run_aiohttp, "fetcher": run_fetcher}
 
 
 def main() -> int:
@@ -130,7 +179,7 @@ def main() -> int:
     parser.add_argument("--url", default="", help="where the site is served (default: start nginx)")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--transports", default="httpx,httpx-aiohttp,httpx-aiohttp-direct,aiohttp")
+    parser.add_argument("--transports", default="httpx,httpx-aiohttp,httpx-aiohttp-direct,fetcher,aiohttp")
     parser.add_argument("--loops", default="asyncio,uvloop")
     args = parser.parse_args()
     import run as bench_run

@@ -64,6 +64,8 @@ def main() -> None:
 @click.option("--per-host", type=click.IntRange(min=1), help="Requests in flight per host.")
 @click.option("--delay", type=click.FloatRange(min=0), help="Seconds between requests to one host.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), help="Seconds per request.")
+@click.option("--jobs", type=click.IntRange(min=0), help="Processes analysing pages beside the crawler "
+              "(0: none; default: one per CPU core but one, at most one per site).")
 @click.option("--connect-to", "connect_to", multiple=True, metavar="HOST1:PORT1:HOST2:PORT2",
               help="As curl: requests for HOST1:PORT1 go to HOST2:PORT2 (Host header and TLS name stay HOST1).")
 @click.option("--ignore-robots", is_flag=True, help="Do not obey robots.txt (authorised self-inspection).")
@@ -79,13 +81,13 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @click.option("-v", "--verbose", is_flag=True, help="Also list every finding on the console.")
 def scan(urls, sites_file, rules_file, out_dir, formats, as_of, max_pages, max_depth, concurrency, per_host,
-         delay, timeout, connect_to, ignore_robots, only, skip, fail_on, db_path, recheck, broker, no_progress, quiet,
+         delay, timeout, jobs, connect_to, ignore_robots, only, skip, fail_on, db_path, recheck, broker, no_progress, quiet,
          verbose):
     """Crawl the sites, run the rules, write reports."""
     from govscan import config as config_mod
 
     overrides = {"max_pages": max_pages, "max_depth": max_depth, "concurrency": concurrency,
-                 "per_host": per_host, "delay": delay, "timeout": timeout}
+                 "per_host": per_host, "delay": delay, "timeout": timeout, "jobs": jobs}
     chosen = _formats(formats)
     store = previous = None
     try:

@@ -52,6 +52,9 @@ class CrawlSettings:
     user_agent: str = "govscan/{version} (+https://github.com/govscan/govscan)"
     connect_to: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    # processes analysing pages beside the crawler (0: none, in the crawler's process);
+    # -1, the default: one per core but one, at most one per site
+    jobs: int = -1
 
 
 @dataclass(frozen=True)

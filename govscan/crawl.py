@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from govscan import extract
+from govscan.analyze import AnalysisResult, AnalysisWorkerError, LocalAnalyzer, PageJob, PageOutcome
 from govscan.config import RunConfig, SiteConfig
 from govscan.engine import Engine
-from govscan.facts import AdminProbe, SiteFacts
+from govscan.facts import CRAWL_FIELDS, AdminProbe, SiteFacts
 from govscan.fetch import Fetcher
 from govscan.model import CheckedLink, Context, Finding, LinkRef
 from govscan.page import Page
@@ -35,6 +35,9 @@ ATTACHMENT_EXT = frozenset({
     ".ico", ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".mov", ".swf", ".apk", ".exe", ".dmg", ".iso",
     ".css", ".js", ".xml", ".json", ".ceb", ".caj", ".tif", ".tiff",
 })
+# Of those, never fetched as pages by the crawl either (extractors follow scripts and includes):
+# safe to check ahead of the link phase.
+PREFETCH_EXT = ATTACHMENT_EXT - {".js", ".txt", ".xml", ".json"}
 MAX_SKIPPED = 2000
 MAX_REFS = 20
 
@@ -62,6 +65,15 @@ class SiteState:
     refs: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)
     on_homepage: set[str] = field(default_factory=set)
     complete: bool = False
+
+    def absorb(self, analysis: AnalysisResult) -> None:
+        """Take over what the site's page analysis gathered; the crawl's own facts stay."""
+        own = {name: getattr(self.facts, name) for name in CRAWL_FIELDS}
+        self.facts = analysis.facts
+        for name, value in own.items():
+            setattr(self.facts, name, value)
+        self.engine.findings.extend(analysis.findings)
+        self.engine.errors.extend(analysis.errors)
 
     def result(self, config: RunConfig, availability: Mapping[str, Any] | None = None) -> SiteResult:
         """``availability``: the history store's probes of the last 7 days (None: no history)."""
@@ -111,11 +123,15 @@ def new_state(site: SiteConfig, config: RunConfig, only: frozenset[str] = frozen
 
 
 class SiteCrawl:
-    def __init__(self, state: SiteState, config: RunConfig, fetcher: Fetcher, progress: Progress) -> None:
+    def __init__(self, state: SiteState, config: RunConfig, fetcher: Fetcher, progress: Progress,
+                 analyzer: Any = None) -> None:
         self.state = state
         self.config = config
         self.fetcher = fetcher
         self.progress = progress
+        # page rules and extractors: here, or in a worker process (govscan.analyze)
+        self.analyzer = analyzer or LocalAnalyzer(config, state.engine.only, state.engine.skip)
+        self._analysing = False  # begun and not yet absorbed
         site = state.site
         self.hosts = {site.host, *site.aliases, *config.crawl.aliases}
         self.max_pages = site.max_pages if site.max_pages is not None else config.crawl.max_pages
@@ -144,6 +160,7 @@ class SiteCrawl:
                 await self._crawl_pages()
         finally:
             self.fetcher.crawl_finished(self.hosts)
+        await self.settle()
         await self._check_links()
         await self._probe_extras()
         state.facts.pages = state.stats.pages
@@ -151,11 +168,25 @@ class SiteCrawl:
         state.stats.duration_s = time.monotonic() - started
         state.complete = True
 
+    async def settle(self, timeout: float | None = None) -> None:
+        """Merge the page analysis into the state (also after an interrupted crawl: the
+        worker still answers). ``timeout``: how long to wait for a busy worker."""
+        if not self._analysing:
+            return
+        self._analysing = False
+        try:
+            result = await asyncio.wait_for(self.analyzer.finish(self.state.site), timeout)
+        except (AnalysisWorkerError, asyncio.TimeoutError) as exc:
+            self.state.engine.errors.append({"rule": "analysis", "url": self.state.site.url,
+                                             "error": f"page analysis lost: {type(exc).__name__}: {exc}"[:300]})
+            return
+        self.state.absorb(result)
+
     # ------------------------------------------------------------ pages
 
     async def _crawl_pages(self) -> None:
         site = self.state.site
-        home = await self.fetcher.fetch_page(site.url, depth=0, is_homepage=True)
+        home = await self.fetcher.fetch_page(site.url, depth=0, is_homepage=True, annotate_later=True)
         self.state.facts.homepage = home.result
         self.state.facts.final_url = home.result.final_url
         self.queued.add(site.url)
@@ -165,6 +196,8 @@ class SiteCrawl:
         if final_host and final_host not in self.hosts:
             self.hosts.add(final_host)  # www → non-www and similar: the site lives there now
             self.fetcher.crawl_started([final_host])
+        await self.analyzer.begin(self.state.site, home.result.final_url)
+        self._analysing = True
         await self._handle(home.page, depth=0, is_home=True, truncated=home.truncated)
         workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.config.crawl.per_host * 2))]
         try:
@@ -181,7 +214,7 @@ class SiteCrawl:
                     self.robots_blocked.add(url)
                     self.skip(url, "robots")
                     continue
-                fetched = await self.fetcher.fetch_page(url, depth=depth)
+                fetched = await self.fetcher.fetch_page(url, depth=depth, annotate_later=True)
                 if fetched.page is not None:
                     await self._handle(fetched.page, depth=depth, is_home=False, truncated=fetched.truncated)
             finally:
@@ -195,49 +228,48 @@ class SiteCrawl:
         state = self.state
         if truncated:
             self.skip(page.url, f"truncated: larger than {self.config.crawl.max_page_bytes} bytes")
-        if "javascript" in page.content_type:
-            rendered, _ = self._extract(page, with_extra=False)
-            self._follow(page, rendered, depth, is_home=False)
+        script = "javascript" in page.content_type
+        if not script:
+            state.stats.pages += 1
+            if page.final_url != page.url and host_of(page.final_url) in self.hosts:
+                self.queued.add(page.final_url)  # reached through a redirect: do not fetch it again
+            self.progress.page_done(state.site.id, page.url)
+        try:
+            outcome: PageOutcome = await self.analyzer.analyse(state.site, PageJob.of(page))
+        except AnalysisWorkerError as exc:
+            state.engine.errors.append({"rule": "analysis", "url": page.url, "error": str(exc)[:300]})
             return
-        state.stats.pages += 1
-        if page.final_url != page.url and host_of(page.final_url) in self.hosts:
-            self.queued.add(page.final_url)  # reached through a redirect: do not fetch it again
-        self.progress.page_done(state.site.id, page.url)
-        state.engine.run("page", page, page.url)
-        rendered, extra = self._extract(page, with_extra=True)
-        self._follow(page, page.links + rendered, depth, is_home)
-        for url in extra:
-            url = normalize(url, page.base_url)
-            if url and host_of(url) in self.hosts:
+        if script:
+            self._follow(page.url, outcome.links, depth, is_home=False)
+            return
+        await self.fetcher.annotate(page.url, outcome.title, outcome.snippet)
+        self._follow(page.url, outcome.links, depth, is_home)
+        for url in outcome.extra:
+            if host_of(url) in self.hosts:
                 self._enqueue(url, depth + 1, force=True)
 
-    def _extract(self, page: Page, with_extra: bool) -> tuple[tuple, list[str]]:
-        """Facts, script-rendered links and extra URLs; a failing extractor must not end the scan."""
-        try:
-            extract.collect(page, self.state.facts)
-            return extract.rendered_links(page), extract.extra_links(page) if with_extra else []
-        except Exception as exc:
-            self.state.engine.errors.append({"rule": "extract", "url": page.url,
-                                             "error": f"{type(exc).__name__}: {exc}"[:300]})
-            return (), []
-
-    def _follow(self, page: Page, links, depth: int, is_home: bool) -> None:
+    def _follow(self, page_url: str, links, depth: int, is_home: bool) -> None:
+        """``links``: (url, tag, attr, text) tuples of one page."""
         refs = self.state.refs
-        for link in links:
-            targets = refs.get(link.url)
+        for url, tag, attr, text in links:
+            targets = refs.get(url)
             if targets is None:
                 if len(refs) >= self.config.crawl.max_links:
                     if not self.state.stats.truncated_links:
-                        self.skip(link.url, f"link cap: more than {self.config.crawl.max_links} distinct links")
+                        self.skip(url, f"link cap: more than {self.config.crawl.max_links} distinct links")
                     self.state.stats.truncated_links += 1
                     continue
-                targets = refs[link.url] = []
+                targets = refs[url] = []
+                # never a page: checked now, while pages are crawled (the link phase would anyway)
+                if _ext(url) in PREFETCH_EXT and (
+                        self.config.crawl.check_external or host_of(url) in self.hosts):
+                    self.fetcher.prefetch(url)
             if len(targets) < MAX_REFS:  # enough to show where; not one entry per page of a big site
                 # interned: the same navigation texts on every page are kept once
-                targets.append((page.url, link.tag, link.attr, sys.intern(link.text[:80])))
+                targets.append((page_url, tag, attr, sys.intern(text[:80])))
             if is_home:
-                self.state.on_homepage.add(link.url)
-            self._consider(link.url, link.tag, depth + 1)
+                self.state.on_homepage.add(url)
+            self._consider(url, tag, depth + 1)
 
     def _consider(self, url: str, tag: str, depth: int) -> None:
         if host_of(url) in self.hosts and is_page_target(url, tag):
@@ -332,9 +364,9 @@ class SiteCrawl:
 
 
 async def scan_site(state: SiteState, config: RunConfig, fetcher: Fetcher,
-                    progress: Progress | None = None) -> SiteResult:
+                    progress: Progress | None = None, analyzer: Any = None) -> SiteResult:
     """Scan one site on its own (the unit a worker of a task queue runs)."""
-    crawl = SiteCrawl(state, config, fetcher, progress or NoProgress())
+    crawl = SiteCrawl(state, config, fetcher, progress or NoProgress(), analyzer)
     fetcher.crawl_started(crawl.hosts)
     await crawl.run()
     return state.result(config)

@@ -47,6 +47,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
+from govscan import aio
 from govscan.config import CrawlSettings, RuleSettings, RunConfig, SiteConfig
 from govscan.errors import ConfigError, RunError
 from govscan.report import Report, SiteResult
@@ -368,7 +369,7 @@ def _scan_task(task: Any, run_id: str, site_id: str, job: dict) -> dict:
 
 def scan_site_sync(config: RunConfig, site: SiteConfig, job: Mapping[str, Any], *, redis_url: str | None,
                    run_id: str, time_limit: float | None) -> tuple[SiteResult, int]:
-    return asyncio.run(scan_one(config, site, job, redis_url=redis_url, run_id=run_id, time_limit=time_limit))
+    return aio.run(scan_one(config, site, job, redis_url=redis_url, run_id=run_id, time_limit=time_limit))
 
 
 async def scan_one(config: RunConfig, site: SiteConfig, job: Mapping[str, Any], *, redis_url: str | None = None,
@@ -404,6 +405,7 @@ async def scan_one(config: RunConfig, site: SiteConfig, job: Mapping[str, Any], 
         elif task.exception() is not None:
             raise task.exception()
     finally:
+        await asyncio.shield(crawl_.settle())  # a cut-short crawl keeps its page findings
         await asyncio.shield(fetcher.aclose())
         if cache is not None:
             await cache.aclose()

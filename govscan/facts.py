@@ -124,6 +124,10 @@ class ServiceGuide:
     labels: tuple[tuple[str, bool], ...] = ()   # (label as shown, a value follows it)
 
 
+# SiteFacts fields the crawler itself fills (the rest come from page analysis: govscan.analyze).
+CRAWL_FIELDS = ("homepage", "final_url", "pages", "http_homepage", "https_homepage", "admin_probes")
+
+
 @dataclass
 class SiteFacts:
     site: SiteInfo

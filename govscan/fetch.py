@@ -7,6 +7,7 @@ URL is requested once, however many pages and sites link it. Nothing else import
 from __future__ import annotations
 
 import asyncio
+import collections
 import email.utils
 import ipaddress
 import random
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from govscan import __version__
+from govscan.analyze import SNIPPET_CHARS
 from govscan.charset import decode
 from govscan.config import CrawlSettings
 from govscan.model import LinkResult
@@ -32,8 +34,11 @@ from govscan.urls import host_port, normalize
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-SNIPPET_CHARS = 2000
 LINK_BODY_BYTES = 262_144  # enough of a linked page to judge a soft 404
+# A request's total budget without a task per request (asyncio.wait_for makes one); 3.11+.
+_budget = getattr(asyncio, "timeout", None)
+PREFETCH_WORKERS = 8       # background link checks during a crawl (within the run's limits)
+PREFETCH_QUEUE = 20_000    # URLs waiting for them at most
 
 
 # ------------------------------------------------------------------ --connect-to
@@ -85,20 +90,54 @@ class ConnectToTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, rules: Iterable[ConnectRule]) -> None:
         self.inner = inner
         self.rules = tuple(rules)
+        # (scheme, host, port) -> the destination's host and port as httpx normalises them
+        self._routes: dict[tuple[str, str, int], tuple[str, int | None]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
+        url = request.url
+        host = url.host
+        port = url.port or (443 if url.scheme == "https" else 80)
         for rule in self.rules:
             if rule.matches(host, port):
-                request.url = request.url.copy_with(host=rule.host2 or host, port=rule.port2 or port)
-                if request.url.scheme == "https":
+                request.url = self._reroute(url, rule.host2 or host, rule.port2 or port)
+                if url.scheme == "https":
                     request.extensions = {**request.extensions, "sni_hostname": host}
                 break
         return await self.inner.handle_async_request(request)
 
+    def _reroute(self, url: httpx.URL, host: str, port: int) -> httpx.URL:
+        """``url.copy_with(host=host, port=port)``. copy_with parses and checks every part of
+        the URL again (as much CPU as the rest of building the request); here the destination
+        is normalised by httpx once per origin and put into the already parsed URL."""
+        key = (url.scheme, host, port)
+        dest = self._routes.get(key)
+        if dest is None or not _FAST_REROUTE:
+            new = url.copy_with(host=host, port=port)
+            if _FAST_REROUTE and len(self._routes) < 10_000:
+                self._routes[key] = (new._uri_reference.host, new._uri_reference.port)
+            return new
+        new = httpx.URL.__new__(httpx.URL)
+        new._uri_reference = url._uri_reference._replace(host=dest[0], port=dest[1])
+        return new
+
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _fast_reroute_works() -> bool:
+    """httpx.URL keeps its parsed form as a NamedTuple in ``_uri_reference`` (httpx 0.24 to
+    0.28); should that change, ConnectToTransport falls back to the public copy_with."""
+    try:
+        url = httpx.URL("https://u@www.a.gov.cn:8443/a/%E4%B8%AD?q=%20#f")
+        new = httpx.URL.__new__(httpx.URL)
+        new._uri_reference = url._uri_reference._replace(host="127.0.0.1", port=9000)
+        return str(new) == str(url.copy_with(host="127.0.0.1", port=9000)) \
+            == "https://u@127.0.0.1:9000/a/%E4%B8%AD?q=%20#f" and new.port == 9000
+    except Exception:
+        return False
+
+
+_FAST_REROUTE = _fast_reroute_works()
 
 
 class SharedLinkCache(Protocol):
@@ -158,12 +197,16 @@ class Fetcher:
         inner = transport or default_transport(limits)
         timeout = httpx.Timeout(settings.timeout, connect=min(settings.timeout, 10.0))
         ua = settings.user_agent.replace("{version}", __version__)
+        self._transport = ConnectToTransport(inner, self.connect_rules)
+        # The client holds the run's defaults (headers, timeouts), its cookie jar and its closed
+        # state, and closes the transport; requests bypass AsyncClient.send (see _once).
         self.client = httpx.AsyncClient(
-            transport=ConnectToTransport(inner, self.connect_rules), limits=limits, timeout=timeout,
+            transport=self._transport, limits=limits, timeout=timeout,
             follow_redirects=False, headers={"User-Agent": ua, "Accept-Language": "zh-CN,zh;q=0.9",
                      "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
+        self._extensions = {"timeout": timeout.as_dict()}  # what build_request would set
         self._global = asyncio.Semaphore(max(settings.concurrency, 1))
         self._hosts: dict[str, _HostSlot] = {}
         self._robots: dict[str, asyncio.Task] = {}
@@ -178,6 +221,10 @@ class Fetcher:
         self._snippet_phrases: set[str] | None = None
         self._snippet_max = 0
         self._snippet_re: re.Pattern | None = None
+        # table keys of crawled pages whose title and text their analysis will bring (annotate)
+        self._unannotated: dict[str, list[str]] = {}
+        self._prefetch: collections.deque[str] = collections.deque()
+        self._prefetchers = 0
 
     async def aclose(self) -> None:
         # Background checks and robots loads outlive an interrupted crawl: end them first.
@@ -205,19 +252,40 @@ class Fetcher:
         phrases = sorted(self._snippet_phrases, key=len, reverse=True)
         self._snippet_re = re.compile("|".join(map(re.escape, phrases)), re.I) if phrases else None
 
-    def _snippet(self, page: Page) -> str | None:
-        snippet = page.visible_text[:SNIPPET_CHARS]
+    def _keep_snippet(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        snippet = text[:SNIPPET_CHARS]
         if self._snippet_phrases is None:
             return snippet
         if len(snippet) > self._snippet_max or self._snippet_re is None or not self._snippet_re.search(snippet):
             return None  # dead-link reads no text here: a match needs a phrase in a short enough body
         return snippet
 
-    def _title(self, page: Page) -> str | None:
-        title = page.title
+    def _keep_title(self, title: str | None) -> str | None:
+        if title is None:
+            return None
         if self._snippet_phrases is None or (self._snippet_re is not None and self._snippet_re.search(title)):
             return title
         return None  # dead-link reads the title only for soft-404 phrases
+
+    async def annotate(self, url: str, title: str | None, snippet: str | None) -> None:
+        """A crawled page's title and visible text, known once the page is analysed
+        (``fetch_page(..., annotate_later=True)``): recorded in its link results, those of
+        its redirect target and of URLs that redirected to it meanwhile."""
+        group = self._unannotated.pop(url, None)
+        if group is None:
+            return
+        title, snippet = self._keep_title(title), self._keep_snippet(snippet)
+        for key in group:
+            self._unannotated.pop(key, None)
+            entry = self._table.get(key)
+            if isinstance(entry, LinkResult) and (title is not None or snippet is not None):
+                self._table[key] = replace(entry, page_title=title, page_snippet=snippet)
+        if self.shared_cache is not None:
+            entry = self._table.get(url)
+            if isinstance(entry, LinkResult):
+                await self.shared_cache.offer(url, entry)
 
     # ------------------------------------------------------------ crawl bookkeeping
 
@@ -234,13 +302,21 @@ class Fetcher:
 
     # ------------------------------------------------------------ public API
 
-    async def fetch_page(self, url: str, depth: int = 0, is_homepage: bool = False) -> Fetched:
+    async def fetch_page(self, url: str, depth: int = 0, is_homepage: bool = False,
+                         annotate_later: bool = False) -> Fetched:
         """GET a page of a site being crawled; records its result in the run's link table.
-        ``depth`` and ``is_homepage`` are stamped on the Page, which is parsed once for all."""
+        ``depth`` and ``is_homepage`` are stamped on the Page, which is parsed once for all.
+        ``annotate_later``: the page is not parsed here; its analysis calls :meth:`annotate`."""
         fetched = await self._request(url, want_body=True, max_bytes=self.settings.max_page_bytes,
-                                      method="GET", page_kw={"depth": depth, "is_homepage": is_homepage})
+                                      method="GET", page_kw={"depth": depth, "is_homepage": is_homepage},
+                                      defer_text=annotate_later)
         self._resolve(url, fetched.result)
-        if self.shared_cache is not None:
+        page = fetched.page
+        if annotate_later and page is not None and "javascript" not in page.content_type:
+            group = [url] if page.final_url == url else [url, page.final_url]
+            for key in group:
+                self._unannotated[key] = group
+        elif self.shared_cache is not None:
             await self.shared_cache.offer(url, fetched.result)
         return fetched
 
@@ -254,6 +330,30 @@ class Fetcher:
             self._table[url] = future
             self._spawn(self._check_into(url, prefer_head, future))
         return await asyncio.shield(future)
+
+    def prefetch(self, url: str) -> None:
+        """Check ``url`` in the background now, ahead of the link phase that will ask for it:
+        only for targets that are never crawled as pages (attachments, images: HEAD first), so
+        the crawl's spare capacity does the work. robots.txt is obeyed; the queue is bounded
+        (beyond it the link phase requests them as before)."""
+        if url in self._table or len(self._prefetch) >= PREFETCH_QUEUE:
+            return
+        self._prefetch.append(url)
+        if self._prefetchers < PREFETCH_WORKERS:
+            self._prefetchers += 1
+            self._spawn(self._prefetch_worker())
+
+    async def _prefetch_worker(self) -> None:
+        try:
+            while self._prefetch:
+                url = self._prefetch.popleft()
+                if url in self._table or not await self.allowed(url):
+                    continue
+                future = asyncio.get_running_loop().create_future()
+                self._table[url] = future
+                await self._check_into(url, True, future, wait_crawl=False)
+        finally:
+            self._prefetchers -= 1
 
     async def probe(self, url: str, budget: float) -> LinkResult:
         """One availability probe: a fresh GET of ``url`` (redirects included) within ``budget``
@@ -305,10 +405,11 @@ class Fetcher:
         if self._table.get(url) is future and future.done() and not future.cancelled():
             self._table[url] = future.result()
 
-    async def _check_into(self, url: str, prefer_head: bool, future: asyncio.Future) -> None:
+    async def _check_into(self, url: str, prefer_head: bool, future: asyncio.Future,
+                          wait_crawl: bool = True) -> None:
         try:
             host = host_port(url)[0]
-            event = self._crawl_done.get(host)
+            event = self._crawl_done.get(host) if wait_crawl else None
             if event is not None and not event.is_set():
                 # The host is being crawled in this run: its pages come with their result.
                 await event.wait()
@@ -365,17 +466,35 @@ class Fetcher:
             if self.client.is_closed:  # the run is over (interrupted): end quietly
                 raise asyncio.CancelledError()
             self.requests += 1
-            request = self.client.build_request(method, url)
+            request = self._build_request(method, url)
             try:
                 # httpx times each read; a server trickling bytes forever needs a total budget.
-                return await asyncio.wait_for(self._send(request, want_body, max_bytes),
-                                              timeout=self.settings.timeout)
+                if _budget is None:  # Python 3.10: wait_for (a task per request)
+                    return await asyncio.wait_for(self._send(request, want_body, max_bytes),
+                                                  timeout=self.settings.timeout)
+                async with _budget(self.settings.timeout):
+                    return await self._send(request, want_body, max_bytes)
             except asyncio.TimeoutError:
                 raise httpx.ReadTimeout("total time budget exceeded", request=request) from None
 
+    def _build_request(self, method: str, url: str) -> httpx.Request:
+        """The request client.build_request would make (default headers, cookies, timeouts),
+        without its merging of base URL, params and headers."""
+        request = httpx.Request(method, url, headers=self.client.headers, extensions=self._extensions)
+        if self.client.cookies:
+            self.client.cookies.set_cookie_header(request)
+        return request
+
     async def _send(self, request: httpx.Request, want_body: bool, max_bytes: int) -> tuple[httpx.Response, bytes, bool]:
-        response = await self.client.send(request, stream=True)
+        # Straight to the transport, not AsyncClient.send: its auth and hook machinery, the next
+        # request it builds for every redirect, its logging and the cookie parsing of every
+        # response cost more CPU than the exchange itself (bench/transport_bench.py). Redirects
+        # are followed by _request; cookies are kept as the client would keep them.
+        response = await self._transport.handle_async_request(request)
         try:
+            response.request = request
+            if "set-cookie" in response.headers:
+                self.client.cookies.extract_cookies(response)
             body = bytearray()
             truncated = False
             if want_body and request.method != "HEAD":
@@ -395,7 +514,7 @@ class Fetcher:
             await response.aclose()
 
     async def _request(self, url: str, want_body: bool, max_bytes: int, method: str,
-                       for_link: bool = False, page_kw: dict | None = None) -> Fetched:
+                       for_link: bool = False, page_kw: dict | None = None, defer_text: bool = False) -> Fetched:
         started = time.monotonic()
         chain: list[str] = []
         current = url
@@ -422,6 +541,10 @@ class Fetcher:
                 current = target
                 known = self.known(target)
                 if known is not None:
+                    group = self._unannotated.get(target)
+                    if group is not None:  # its title and text come later: this URL gets them too
+                        group.append(url)
+                        self._unannotated[url] = group
                     # The target was requested already in this run: reuse its answer.
                     return Fetched(replace(known, url=url, redirects=tuple(chain) + known.redirects,
                                            method=method, elapsed_ms=_ms(started)))
@@ -434,7 +557,8 @@ class Fetcher:
                 page = Page(url=url, final_url=current, status=status, text=text,
                             headers=dict(response.headers), content_type=content_type, encoding=encoding,
                             redirects=tuple(chain), **(page_kw or {}))
-                title, snippet = self._title(page), self._snippet(page)
+                if not defer_text:
+                    title, snippet = self._keep_title(page.title), self._keep_snippet(page.visible_text)
                 if for_link:
                     page = None
             elif body and status < 400 and _is_script(content_type, current) and not for_link:
@@ -651,11 +775,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(self, limits: httpx.Limits | None = None, verify: bool = True) -> None:
-        import aiohttp  # noqa: F401  (ImportError: the caller falls back to httpcore)
+        import aiohttp  # ImportError: the caller falls back to httpcore
+        from yarl import URL
 
+        self._aiohttp, self._URL = aiohttp, URL  # per request, not an import statement each
         self._limits = limits or httpx.Limits()
         self._verify = verify
         self._session = None
+        # (pool, connect, read) -> aiohttp.ClientTimeout: one per distinct set, not per request
+        self._timeouts: dict[tuple, object] = {}
 
     def _get_session(self):
         import aiohttp
@@ -673,11 +801,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import aiohttp
-        from yarl import URL
-
-        session = self._get_session()
+        session = self._session
+        if session is None or session.closed:
+            session = self._get_session()
         timeouts = request.extensions.get("timeout", {})
+        key = (timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read"))
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = self._timeouts[key] = self._aiohttp.ClientTimeout(
+                total=None, connect=key[0], sock_connect=key[1], sock_read=key[2])
         try:
             data = request.content or None
         except httpx.RequestNotRead:
@@ -685,11 +817,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "connection"]
         with _mapped_errors(read=False, request=request):
             response = await session.request(
-                request.method, URL(str(request.url), encoded=True), headers=headers, data=data,
+                request.method, self._URL(str(request.url), encoded=True), headers=headers, data=data,
                 allow_redirects=False, compress=None, server_hostname=request.extensions.get("sni_hostname"),
-                timeout=aiohttp.ClientTimeout(total=None, connect=timeouts.get("pool"),
-                                              sock_connect=timeouts.get("connect"),
-                                              sock_read=timeouts.get("read")))
+                timeout=timeout)
         extensions = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from govscan import aio
 from govscan.config import RunConfig
 from govscan.fetch import Fetcher
 from govscan.store import Probe, Store
@@ -46,7 +47,7 @@ async def probe_async(config: RunConfig, timeout: float = DEFAULT_TIMEOUT, conne
 def probe_sites(config: RunConfig, store: Store, timeout: float = DEFAULT_TIMEOUT,
                 connect_to: tuple[str, ...] = (), transport: httpx.AsyncBaseTransport | None = None) -> list[Probe]:
     """Probe every site's homepage once and record the results in one transaction."""
-    probes = asyncio.run(probe_async(config, timeout, connect_to, transport))
+    probes = aio.run(probe_async(config, timeout, connect_to, transport))
     store.add_probes(probes)
     return probes
 

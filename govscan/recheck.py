@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from govscan import extract
+from govscan import aio, extract
 from govscan.config import RunConfig, SiteConfig
 from govscan.crawl import is_page_target, new_state
 from govscan.engine import Engine
@@ -366,7 +366,7 @@ async def recheck_async(config: RunConfig, previous: Previous, options: Any) -> 
 
 def recheck(config: RunConfig, previous: Previous, options: Any) -> tuple[dict[str, Any], dict[str, SiteOutcome]]:
     try:
-        return asyncio.run(recheck_async(config, previous, options))
+        return aio.run(recheck_async(config, previous, options))
     except KeyboardInterrupt:
         raise RunError("复核被中断，未写入报告（复核很快，请重新运行）") from None
 

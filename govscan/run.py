@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 import httpx
 
+from govscan import aio
+from govscan.analyze import LocalAnalyzer, make_analyzer
 from govscan.config import RunConfig
 from govscan.crawl import SiteCrawl, SiteState, cancel_all, new_state
 from govscan.fetch import ConnectRule, Fetcher
@@ -46,18 +48,23 @@ def connect_rules(config: RunConfig, extra: tuple[str, ...] = ()) -> list[Connec
     return rules
 
 
+SETTLE_TIMEOUT = 10.0  # seconds an interrupted run waits for a worker's analysis of a site
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
 
 
-async def run_async(config: RunConfig, options: RunOptions | None = None) -> Report:
+async def run_async(config: RunConfig, options: RunOptions | None = None, analyzer: Any = None) -> Report:
+    """``analyzer``: where pages are analysed (govscan.analyze; default: in this process)."""
     options = options or RunOptions()
+    analyzer = analyzer or LocalAnalyzer(config, options.only, options.skip)
     started = _now()
     trusted = {h for site in config.sites for h in (site.host, *site.aliases)} | set(config.crawl.aliases)
     fetcher = Fetcher(config.crawl, connect_rules(config, options.connect_to), transport=options.transport,
                       ignore_robots=options.ignore_robots, trusted_hosts=trusted)
     states: list[SiteState] = [new_state(site, config, options.only, options.skip) for site in config.sites]
-    crawls = [SiteCrawl(state, config, fetcher, options.progress) for state in states]
+    crawls = [SiteCrawl(state, config, fetcher, options.progress, analyzer) for state in states]
     for crawl in crawls:
         fetcher.crawl_started(crawl.hosts)
     # Pages phases share a few slots; link phases wait on other sites' crawls, never on slots.
@@ -95,6 +102,8 @@ async def run_async(config: RunConfig, options: RunOptions | None = None) -> Rep
         if stop.is_set():
             complete = False
             await cancel_all(tasks)
+            # what the page analysis of the interrupted sites gathered is part of the report
+            await asyncio.shield(asyncio.gather(*(c.settle(timeout=SETTLE_TIMEOUT) for c in crawls)))
         stopper.cancel()
         for sig in installed:
             loop.remove_signal_handler(sig)
@@ -112,5 +121,12 @@ async def run_async(config: RunConfig, options: RunOptions | None = None) -> Rep
                   options=report_options)
 
 
-def run(config: RunConfig, options: RunOptions | None = None) -> Report:
-    return asyncio.run(run_async(config, options))
+def run(config: RunConfig, options: RunOptions | None = None, jobs: int | None = None) -> Report:
+    """``jobs``: processes analysing pages (None: ``config.crawl.jobs``; see govscan.analyze)."""
+    options = options or RunOptions()
+    # forked here, before the event loop and its threads exist
+    analyzer = make_analyzer(config, options.only, options.skip, jobs)
+    try:
+        return aio.run(run_async(config, options, analyzer))
+    finally:
+        analyzer.close()

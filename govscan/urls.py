@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import posixpath
+import re
 from functools import lru_cache
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
@@ -103,28 +104,35 @@ def _normalize(url: str, base: str | None) -> str | None:
     url = url.strip().replace("\\", "/") if url else ""
     if not url or url.lower().startswith(SKIP_SCHEMES):
         return None
-    if base:
+    joined = _join_simple(url, base) if base else None
+    if joined is not None:
+        scheme, netloc, path = joined
+        query = ""
+    else:
+        if base:
+            try:
+                url = urljoin(base, url)
+            except ValueError:
+                return None
         try:
-            url = urljoin(base, url)
+            parts = urlsplit(url)
+            port = parts.port
         except ValueError:
             return None
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return None
-    host = parts.hostname.lower().rstrip(".")
-    try:
-        host = host.encode("idna").decode("ascii") if not host.isascii() else host
-    except UnicodeError:
-        return None
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = parts.path or "/"
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            return None
+        host = parts.hostname.lower().rstrip(".")
+        try:
+            host = host.encode("idna").decode("ascii") if not host.isascii() else host
+        except UnicodeError:
+            return None
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+        path = parts.path
+        query = parts.query
+    path = path or "/"
     trailing = path.endswith("/")
     path = posixpath.normpath(path) if path not in ("/", "") else "/"
     if path.startswith("//"):
@@ -132,8 +140,57 @@ def _normalize(url: str, base: str | None) -> str | None:
     if trailing and not path.endswith("/"):
         path += "/"
     path = quote(unquote(path), safe=_SAFE)
-    query = quote(parts.query, safe=_SAFE + "?/")
+    query = quote(query, safe=_SAFE + "?/")
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+# The common first sight of a link: a relative or root-relative path (no scheme, query,
+# fragment or parameters) on a canonical base. urljoin and a second urlsplit are most of
+# _normalize's cost (~35 µs in a crawl, its code cold in the CPU caches); _join_simple does
+# urljoin's path resolution (RFC 3986 as CPython writes it) on the parts urlsplit would give.
+_SIMPLE_REF = re.compile(r"(?!//)[A-Za-z0-9._~!$&'()*+,=@%/-]+")
+_SIMPLE_BASE = re.compile(r"(https?)://([a-z0-9-]+(?:\.[a-z0-9-]+)*)(/[A-Za-z0-9._~!$&'()*+,=@%/:-]*)?")
+
+
+def _join_simple(url: str, base: str) -> tuple[str, str, str] | None:
+    """(scheme, host, joined path) as ``urlsplit(urljoin(base, url))`` gives them, for a
+    simple ``url`` and ``base`` (no port, no user, lower-case ASCII host); None otherwise."""
+    if _SIMPLE_REF.fullmatch(url) is None:
+        return None
+    parts = _simple_base(base)
+    if parts is None:
+        return None
+    scheme, netloc, bpath = parts
+    # from urllib.parse.urljoin
+    if url[:1] == "/":
+        segments = url.split("/")
+    else:
+        base_parts = bpath.split("/")
+        if base_parts[-1] != "":
+            del base_parts[-1]  # the last item is not a directory
+        segments = base_parts + url.split("/")
+        segments[1:-1] = filter(None, segments[1:-1])
+    resolved: list[str] = []
+    for seg in segments:
+        if seg == "..":
+            if resolved:
+                resolved.pop()
+        elif seg != ".":
+            resolved.append(seg)
+    if segments[-1] in (".", ".."):
+        resolved.append("")
+    path = "/".join(resolved) or "/"
+    if path[:1] != "/":
+        path = "/" + path  # as urlunsplit puts it after a netloc
+    return scheme, netloc, path
+
+
+@lru_cache(maxsize=1024)
+def _simple_base(base: str) -> tuple[str, str, str] | None:
+    match = _SIMPLE_BASE.fullmatch(base)
+    if match is None or match.group(2).endswith("-"):
+        return None
+    return match.group(1), match.group(2), match.group(3) or ""
 
 
 def host_of(url: str) -> str:

@@ -11,10 +11,11 @@ Each family adds its collector to ``COLLECTORS`` and its link finder to ``LINK_F
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from govscan.facts import SiteFacts
-from govscan.page import Page, PageLink
+from govscan.page import LINK_SOURCES, Page, PageLink
 
 COLLECTORS: list[Callable[[Page, SiteFacts], None]] = []
 LINK_FINDERS: list[Callable[[Page], list[str]]] = []
@@ -39,9 +40,15 @@ def rendered_links(page: Page) -> tuple[PageLink, ...]:
     else:
         records = _platforms.hanweb_records(page.text) or []
         fragment = "\n".join(records + [_scripts.inline_written_html(page)])
-    if not fragment.strip():
-        return ()
+    if not _LINK_TAG.search(fragment):
+        return ()  # the usual badge or text: no element that links could come from
     return Page.from_html(page.url, fragment, final_url=page.base_url).links
+
+
+# A start tag of an element that Page.links reads (``<image>`` is parsed as ``<img>``): without
+# one a fragment has no links, and parsing it is most of this function's cost.
+_LINK_TAG = re.compile(
+    r"<(?:%s|image)[\s/>]" % "|".join(sorted({tag for tag, _ in LINK_SOURCES}, key=len, reverse=True)), re.I)
 
 
 # Families register here (imported last: they import this package's dependencies).

@@ -102,11 +102,23 @@ def _cached(page: Page, name: str, compute: Callable[[Page], Any]) -> Any:
 
 def clean_name(text: str) -> str:
     """A link text or heading as a column name: decoration, "更多" and inner spaces gone."""
-    text = _WS.sub(" ", text or "").strip()
-    text = re.sub(r"(?:更多|more)\s*[>»+]*$", "", text, flags=re.I).strip()
+    if not text:
+        return ""
+    # navigation and list titles repeat on every page: short texts are worked out once
+    return _clean_name(text) if len(text) <= 200 else _clean_name.__wrapped__(text)
+
+
+_MORE_SUFFIX = re.compile(r"(?:更多|more)\s*[>»+]*$", re.I)
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+@lru_cache(maxsize=16384)
+def _clean_name(text: str) -> str:
+    text = " ".join(text.split())  # = _WS.sub(" ", text).strip()
+    text = _MORE_SUFFIX.sub("", text).strip()
     text = _DECOR.sub("", text)
     if _CJK.search(text):
-        text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
+        text = _CJK_GAP.sub("", text)
     return text
 
 
@@ -145,6 +157,28 @@ def _text(node: LexborNode) -> str:
     return _WS.sub(" ", " ".join(parts)).strip()
 
 
+def _in_skipped(node: LexborNode, test: Callable[[LexborNode], bool], known: dict[int, bool]) -> bool:
+    """``_in_region(node, test) is not None``, remembering the answer for every ancestor walked."""
+    walked: list[int] = []
+    parent = node.parent
+    found = False
+    while parent is not None and parent.tag not in ("body", "html"):
+        key = parent.mem_id
+        hit = known.get(key)
+        if hit is not None:
+            found = hit
+            break
+        if test(parent):
+            found = True
+            known[key] = True
+            break
+        walked.append(key)
+        parent = parent.parent
+    for key in walked:
+        known[key] = found
+    return found
+
+
 def _same_node(a: LexborNode, b: LexborNode) -> bool:
     return a.mem_id == b.mem_id
 
@@ -177,11 +211,14 @@ def _first_page_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
+# URL shape tests run for every link of several extractors; a site's URLs repeat across pages.
+@lru_cache(maxsize=16384)
 def is_list_url(url: str) -> bool:
     path = urlsplit(url).path
     return bool(_LIST_URL.search(url)) or (path.endswith("/") and path != "/")
 
 
+@lru_cache(maxsize=16384)
 def is_article_url(url: str) -> bool:
     return bool(_ARTICLE_URL.search(url))
 
@@ -206,9 +243,21 @@ def _html_ok(page: Page) -> bool:
 def _titled(node: LexborNode) -> str:
     """A link's title: its text, or its title attribute when that is longer (truncated lists).
     Tooltips such as "标题：…\r点击数：…" keep their first line without the label."""
-    text = clean_name(link_text(node))
-    attr = re.split(r"[\r\n]", (node.attributes.get("title") or "").strip(), maxsplit=1)[0]
-    attr = clean_name(re.sub(r"^(?:标题|题目|名称)\s*[:：]\s*", "", attr))
+    text, attr = link_text(node), node.attributes.get("title") or ""
+    if len(text) + len(attr) <= 400:  # the same links on many pages: worked out once
+        return _title_of(text, attr)
+    return _title_of.__wrapped__(text, attr)
+
+
+_LINE_BREAK = re.compile(r"[\r\n]")
+_TITLE_LABEL = re.compile(r"^(?:标题|题目|名称)\s*[:：]\s*")
+
+
+@lru_cache(maxsize=16384)
+def _title_of(link_text: str, title_attr: str) -> str:
+    text = clean_name(link_text)
+    attr = _LINE_BREAK.split(title_attr.strip(), maxsplit=1)[0]
+    attr = clean_name(_TITLE_LABEL.sub("", attr))
     title = attr if len(attr) > len(text) else text
     return clean_name(_TRAILING_DATE.sub("", title)) or title
 
@@ -264,6 +313,8 @@ def items_in(root: LexborNode, base: str, skip: Callable[[LexborNode], bool] | N
     the link, a date element inside it, or — for links to ``host`` — the date in its URL)."""
     items: list[ListItem] = []
     seen: set[str] = set()
+    # whether an element is inside a skipped region, by mem_id: a list's links share ancestors
+    in_skipped: dict[int, bool] = {}
     for a in root.css("a[href]")[:MAX_ANCHORS]:  # a link-farm page must not cost minutes
         href = a.attributes.get("href") or ""
         url = normalize(href, base)
@@ -272,7 +323,7 @@ def items_in(root: LexborNode, base: str, skip: Callable[[LexborNode], bool] | N
         title = _titled(a)
         if len(title) < 2 or _PAGER_TEXT.match(title) or _MORE.match(title):
             continue
-        if skip is not None and _in_region(a, skip) is not None:
+        if skip is not None and _in_skipped(a, skip, in_skipped):
             continue
         row = _row_of(a, href)
         rest = _text(row).replace(_text(a), " ", 1) if not _same_node(row, a) else ""

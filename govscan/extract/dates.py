@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator, Union
 
 from govscan.page import Page
@@ -147,10 +148,19 @@ def find_month_day(text: str, last: bool = False) -> MonthDay | None:
 
 def find_item_date(text: str) -> ItemDate | None:
     """The date of a list row's text (title removed): a full date, else a month-day."""
+    if len(text) <= 64:  # a row's date text ("2024-03-01", "[03-01]") repeats down a list
+        return _item_date_cached(text)
+    return _item_date(text)
+
+
+def _item_date(text: str) -> ItemDate | None:
     full = find_date(text, last=True)
     if full is not None:
         return full
     return find_month_day(text, last=True)
+
+
+_item_date_cached = lru_cache(maxsize=4096)(_item_date)
 
 
 def parse_date(text: str, as_of: dt.date | None = None) -> dt.date | None:

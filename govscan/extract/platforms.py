@@ -21,6 +21,7 @@ _CREATE_PAGE = re.compile(
     r"['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]")
 # Hand-written TRS pagers: var countPage = 56; ... "index"+"_"+i+"."+"html"
 _COUNT_PAGE = re.compile(r"\b(?:countPage|pageCount|totalPage|page_count)\s*=\s*(\d+)\b")
+_COUNT_WORDS = ("countPage", "pageCount", "totalPage", "page_count")
 _PAGER_NAME = re.compile(r"""["'](index|list|default)(?:["']\s*\+\s*["'])?_["']""")
 
 # Hanweb (大汉) lists: <script type="text/xml"><datastore><recordset><record><![CDATA[…]]>
@@ -57,7 +58,7 @@ def platform_of(page: Page) -> str:
 def pagination_urls(page: Page) -> list[str]:
     """Further list pages that pagination scripts write (index_1.html … index_{n-1}.html)."""
     text = page.text
-    if "createPageHTML" not in text and not _COUNT_PAGE.search(text):
+    if "createPageHTML" not in text and not _count_page(text):
         return []
     base = page.base_url
     out: list[str] = []
@@ -65,7 +66,7 @@ def pagination_urls(page: Page) -> list[str]:
         count, name, ext = int(match.group(1)), match.group(3), match.group(4)
         out += _pages(base, name, ext, count)
     if not out:
-        match = _COUNT_PAGE.search(text)
+        match = _count_page(text)
         if match:
             name_match = _PAGER_NAME.search(text)
             name = name_match.group(1) if name_match else "index"
@@ -73,6 +74,12 @@ def pagination_urls(page: Page) -> list[str]:
             out += _pages(base, name, ext_match.group(1) if ext_match else "html", int(match.group(1)))
     seen: set[str] = set()
     return [u for u in out if not (u in seen or seen.add(u))]
+
+
+def _count_page(text: str) -> re.Match | None:
+    # _COUNT_PAGE has no literal prefix to skip ahead by (0.1 ms on a 5 KB page): look for
+    # the words it needs first
+    return _COUNT_PAGE.search(text) if any(w in text for w in _COUNT_WORDS) else None
 
 
 def _pages(base: str, name: str, ext: str, count: int) -> list[str]:

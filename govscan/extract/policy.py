@@ -95,11 +95,13 @@ def _content_links(page: Page, hint: re.Pattern) -> tuple[tuple[str, str], ...]:
     own = {page.url, page.final_url}
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for node in page.tree.css("a[href]"):
-        url = normalize(node.attributes.get("href") or "", page.base_url)
-        if not url or url in own or url in seen:
+    for link in page.links:  # every <a href> the page has, resolved once, in document order
+        if link.tag != "a":
             continue
-        text = _WS.sub(" ", link_text(node)).strip()
+        url = link.url
+        if url in own or url in seen:
+            continue
+        text = " ".join(link.text.split())  # link_text folds all but an image's alt text
         if not (hint.search(to_simplified(text)) or (hint is _LINK_HINT and columns.is_article_url(url))):
             continue
         seen.add(url)

@@ -11,7 +11,8 @@ are computed at run time (variables of unknown value, function results) are left
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from functools import lru_cache
+from typing import Iterator, Sequence
 from urllib.parse import unquote, urlsplit
 
 from govscan.page import Page
@@ -103,7 +104,23 @@ def _read_string(src: str, i: int, quote: str) -> tuple[str, int]:
     return "".join(out), i
 
 
-def _tokens(src: str) -> list[_Tok]:
+def _tokens(src: str) -> tuple[_Tok, ...]:
+    """The tokens of ``src``; small scripts (a footer's badge, repeated on every page) are
+    tokenized once per run. Tokens are never modified, so the cached ones can be shared."""
+    if len(src) <= _TOKEN_CACHE_MAX_SOURCE:
+        return _tokens_cached(src)
+    return tuple(_tokenize(src))
+
+
+_TOKEN_CACHE_MAX_SOURCE = 4096
+
+
+@lru_cache(maxsize=128)
+def _tokens_cached(src: str) -> tuple[_Tok, ...]:
+    return tuple(_tokenize(src))
+
+
+def _tokenize(src: str) -> list[_Tok]:
     toks: list[_Tok] = []
     i, n, nl = 0, len(src), False
     while i < n:
@@ -169,7 +186,7 @@ class _Toks(list):
     """Tokens plus the index of the bracket closing each opening one, found in one pass so
     that skipping a bracketed part is O(1) (a hostile script cannot make the walk quadratic)."""
 
-    def __init__(self, toks: list[_Tok]) -> None:
+    def __init__(self, toks: Sequence[_Tok]) -> None:
         super().__init__(toks)
         # characters evaluation may still produce: variables built from themselves grow fast
         self.budget = MAX_WORK

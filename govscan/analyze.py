@@ -1,0 +1,359 @@
+"""Page analysis: page rules, extractors and link extraction, in this process or in workers.
+
+Analysing a page is CPU work (parse, rules, extractors: about a millisecond a page) that would
+otherwise share one core with the event loop doing the HTTP. The crawler hands each fetched
+page to an analyzer as a picklable :class:`PageJob` and gets back a small :class:`PageOutcome`:
+the links to follow and check, extra URLs for the frontier, and the title and text the dead-link
+rule may judge. Page findings and SiteFacts stay with the site's :class:`SiteAnalysis` until
+``finish``, when the crawler merges them into the site's state.
+
+- :class:`LocalAnalyzer` runs SiteAnalysis in the crawler's process (tests, library calls from a
+  running loop, one-core machines, ``--jobs 0``).
+- :class:`ProcessAnalyzer` forks worker processes before the event loop starts. Each site is
+  pinned to one worker (its facts live there); a worker takes whatever pages are waiting in one
+  batch, so the per-page cost of crossing processes stays small. A worker that dies costs its
+  sites' facts gathered so far (an error entry says so); their remaining pages are analysed here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+from concurrent.futures import Future as ConcurrentFuture
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from govscan import extract
+from govscan.config import RunConfig, SiteConfig
+from govscan.engine import Engine
+from govscan.facts import SiteFacts
+from govscan.model import Context, Finding
+from govscan.page import Page
+from govscan.urls import normalize
+
+SNIPPET_CHARS = 2000  # of a page's visible text kept for the dead-link rule's soft-404 phrases
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """A fetched page as the crawler hands it over: the Page's own fields, no parsed state."""
+
+    url: str
+    final_url: str
+    status: int
+    text: str
+    headers: Mapping[str, str]
+    content_type: str
+    encoding: str
+    depth: int
+    redirects: tuple[str, ...]
+    is_homepage: bool
+
+    @classmethod
+    def of(cls, page: Page) -> "PageJob":
+        return cls(url=page.url, final_url=page.final_url, status=page.status, text=page.text,
+                   headers=dict(page.headers), content_type=page.content_type, encoding=page.encoding,
+                   depth=page.depth, redirects=tuple(page.redirects), is_homepage=page.is_homepage)
+
+    def page(self) -> Page:
+        return Page(url=self.url, final_url=self.final_url, status=self.status, text=self.text,
+                    headers=self.headers, content_type=self.content_type, encoding=self.encoding,
+                    depth=self.depth, redirects=self.redirects, is_homepage=self.is_homepage)
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What the crawler needs of an analysed page. Links are plain (url, tag, attr, text)
+    tuples, the page's own first, then those its platform's scripts render."""
+
+    links: tuple[tuple[str, str, str, str], ...] = ()
+    extra: tuple[str, ...] = ()        # absolute URLs reached by other means (script pagination …)
+    title: str | None = None           # HTML pages only
+    snippet: str | None = None         # start of the visible text (HTML pages only)
+
+
+@dataclass
+class AnalysisResult:
+    """A site's analysis at its end: facts the extractors gathered, page findings, errors."""
+
+    facts: SiteFacts
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SiteAnalysis:
+    """One site's page analysis: its page-rule engine and the SiteFacts its extractors fill."""
+
+    def __init__(self, site: SiteConfig, config: RunConfig, only: frozenset[str] = frozenset(),
+                 skip: frozenset[str] = frozenset()) -> None:
+        context = Context(site=site.info(), as_of=config.as_of)
+        self.engine = Engine(config.rules_for(site), context, only=only, skip=skip)
+        self.facts = SiteFacts(site=context.site)
+
+    def begin(self, final_url: str | None) -> None:
+        """The homepage answered at ``final_url``: extractors judge same-site links by it."""
+        self.facts.final_url = final_url
+
+    def analyse(self, job: PageJob) -> PageOutcome:
+        page = job.page()
+        if "javascript" in page.content_type:
+            rendered, _ = self._extract(page, with_extra=False)
+            return PageOutcome(links=_plain(rendered))
+        self.engine.run("page", page, page.url)
+        rendered, extra = self._extract(page, with_extra=True)
+        base = page.base_url
+        absolute = tuple(u for u in (normalize(url, base) for url in extra) if u)
+        return PageOutcome(links=_plain(page.links) + _plain(rendered), extra=absolute, title=page.title,
+                           snippet=page.visible_text[:SNIPPET_CHARS])
+
+    def _extract(self, page: Page, with_extra: bool) -> tuple[tuple, list[str]]:
+        """Facts, script-rendered links and extra URLs; a failing extractor must not end the scan."""
+        try:
+            extract.collect(page, self.facts)
+            return extract.rendered_links(page), extract.extra_links(page) if with_extra else []
+        except Exception as exc:
+            self.engine.errors.append({"rule": "extract", "url": page.url,
+                                       "error": f"{type(exc).__name__}: {exc}"[:300]})
+            return (), []
+
+    def finish(self) -> AnalysisResult:
+        return AnalysisResult(facts=self.facts, findings=self.engine.findings, errors=self.engine.errors)
+
+
+def _plain(links) -> tuple[tuple[str, str, str, str], ...]:
+    return tuple((link.url, link.tag, link.attr, link.text) for link in links)
+
+
+# ------------------------------------------------------------------ in this process
+
+class LocalAnalyzer:
+    """SiteAnalysis in the crawler's own process (each call blocks the loop for its page)."""
+
+    def __init__(self, config: RunConfig, only: frozenset[str] = frozenset(),
+                 skip: frozenset[str] = frozenset()) -> None:
+        self.config, self.only, self.skip = config, only, skip
+        self.sites: dict[str, SiteAnalysis] = {}
+
+    async def begin(self, site: SiteConfig, final_url: str | None) -> None:
+        analysis = self.sites[site.id] = SiteAnalysis(site, self.config, self.only, self.skip)
+        analysis.begin(final_url)
+
+    async def analyse(self, site: SiteConfig, job: PageJob) -> PageOutcome:
+        return self.sites[site.id].analyse(job)
+
+    async def finish(self, site: SiteConfig) -> AnalysisResult:
+        return self.sites.pop(site.id).finish()
+
+    def close(self) -> None:
+        self.sites.clear()
+
+
+# ------------------------------------------------------------------ in worker processes
+
+# A worker process's sites (module state of the worker only: the parent never fills it).
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(config: RunConfig, only: frozenset[str], skip: frozenset[str]) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when the run ends and then
+    # still asks its workers for what they gathered.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.update(config=config, only=only, skip=skip, sites={})
+
+
+def _worker_batch(ops: list[tuple[str, str, Any]]) -> list[tuple[bool, Any]]:
+    """Run a batch of (op, site id, argument) in order; one failure does not fail the others."""
+    sites: dict[str, SiteAnalysis] = _WORKER["sites"]
+    out: list[tuple[bool, Any]] = []
+    for op, site_id, arg in ops:
+        try:
+            if op == "begin":
+                config: RunConfig = _WORKER["config"]
+                site = next(s for s in config.sites if s.id == site_id)
+                analysis = sites[site_id] = SiteAnalysis(site, config, _WORKER["only"], _WORKER["skip"])
+                analysis.begin(arg)
+                out.append((True, None))
+            elif op == "page":
+                out.append((True, sites[site_id].analyse(arg)))
+            elif op == "finish":
+                out.append((True, sites.pop(site_id).finish()))
+            else:
+                out.append((False, f"unknown operation {op!r}"))
+        except Exception as exc:  # noqa: BLE001  (reported back to the crawler as an error entry)
+            out.append((False, f"{type(exc).__name__}: {exc}"[:300]))
+    return out
+
+
+def _noop() -> int:
+    return os.getpid()
+
+
+class AnalysisWorkerError(RuntimeError):
+    """The worker could not analyse: it died, or the operation failed there."""
+
+
+class _Slot:
+    """One worker process and the operations waiting for it; one batch in flight at a time."""
+
+    def __init__(self, executor: ProcessPoolExecutor, pid: int) -> None:
+        self.executor = executor
+        self.pid = pid
+        self.waiting: list[tuple[str, str, Any, asyncio.Future]] = []
+        self.busy = False
+        self.broken: str | None = None
+        self.sites = 0  # sites pinned here and not finished
+
+    def submit(self, op: str, site_id: str, arg: Any) -> asyncio.Future:
+        future = asyncio.get_running_loop().create_future()
+        if self.broken:
+            future.set_exception(AnalysisWorkerError(self.broken))
+            return future
+        self.waiting.append((op, site_id, arg, future))
+        if not self.busy:
+            self._dispatch()
+        return future
+
+    def _dispatch(self) -> None:
+        batch, self.waiting = self.waiting, []
+        self.busy = True
+        try:
+            done = self.executor.submit(_worker_batch, [(op, site_id, arg) for op, site_id, arg, _ in batch])
+        except Exception as exc:  # the pool is broken or shut down
+            self._fail(batch, f"{type(exc).__name__}: {exc}")
+            return
+        loop = asyncio.get_running_loop()
+
+        def wake(finished: ConcurrentFuture) -> None:  # runs in the executor's thread
+            try:
+                loop.call_soon_threadsafe(self._done, batch, finished)
+            except RuntimeError:  # the loop has closed: nobody waits any more
+                pass
+
+        done.add_done_callback(wake)
+
+    def _done(self, batch: list, done: ConcurrentFuture) -> None:
+        self.busy = False
+        exc = None if done.cancelled() else done.exception()
+        if done.cancelled() or isinstance(exc, BrokenProcessPool):
+            self._fail(batch, "cancelled" if exc is None else f"{type(exc).__name__}: {exc}")
+            return
+        if exc is not None:  # the batch could not be sent or returned (pickling): the worker lives
+            for *_rest, future in batch:
+                if not future.done():
+                    future.set_exception(AnalysisWorkerError(f"{type(exc).__name__}: {exc}"[:300]))
+            if self.waiting:
+                self._dispatch()
+            return
+        for (_op, _site, _arg, future), (ok, value) in zip(batch, done.result()):
+            if future.done():  # its crawler was cancelled meanwhile
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(AnalysisWorkerError(value))
+        if self.waiting:
+            self._dispatch()
+
+    def _fail(self, batch: list, error: str) -> None:
+        self.busy = False
+        self.broken = f"analysis worker process {self.pid} ended: {error}"[:300]
+        for *_rest, future in batch + self.waiting:
+            if not future.done():
+                future.set_exception(AnalysisWorkerError(self.broken))
+        self.waiting = []
+
+
+class ProcessAnalyzer:
+    """Worker processes forked before the event loop (``fork``: they inherit the loaded code,
+    the RunConfig and the compiled lexicons; nothing is pickled but pages and outcomes).
+
+    A site is pinned to a worker by its order of arrival; a site whose worker fails is finished
+    here with what can still be gathered, and an error entry says what was lost."""
+
+    def __init__(self, config: RunConfig, processes: int, only: frozenset[str] = frozenset(),
+                 skip: frozenset[str] = frozenset()) -> None:
+        context = multiprocessing.get_context("fork")
+        self.local = LocalAnalyzer(config, only, skip)
+        self.slots: list[_Slot] = []
+        for _ in range(max(1, processes)):
+            executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init,
+                                           initargs=(config, only, skip))
+            # start it now, while this process has no event loop and no other threads of ours
+            pid = executor.submit(_noop).result()
+            self.slots.append(_Slot(executor, pid))
+        self.assigned: dict[str, _Slot] = {}
+        self.lost: dict[str, str] = {}     # site id -> why its worker's facts were lost
+
+    @property
+    def pids(self) -> list[int]:
+        return [slot.pid for slot in self.slots]
+
+    async def begin(self, site: SiteConfig, final_url: str | None) -> None:
+        slot = min(self.slots, key=lambda s: (s.broken is not None, s.sites))
+        slot.sites += 1
+        self.assigned[site.id] = slot
+        try:
+            await slot.submit("begin", site.id, final_url)
+        except AnalysisWorkerError as exc:
+            await self._fall_back(site, final_url, str(exc))
+
+    async def analyse(self, site: SiteConfig, job: PageJob) -> PageOutcome:
+        if site.id in self.local.sites:
+            return await self.local.analyse(site, job)
+        try:
+            return await self.assigned[site.id].submit("page", site.id, job)
+        except AnalysisWorkerError as exc:
+            if self.assigned[site.id].broken is None:
+                raise  # the page itself failed there: the crawler records it
+            await self._fall_back(site, None, str(exc))
+            return await self.local.analyse(site, job)
+
+    async def finish(self, site: SiteConfig) -> AnalysisResult:
+        if site.id in self.local.sites:
+            result = await self.local.finish(site)
+        else:
+            slot = self.assigned[site.id]
+            slot.sites -= 1
+            try:
+                result = await slot.submit("finish", site.id, None)
+            except AnalysisWorkerError as exc:
+                self.lost.setdefault(site.id, str(exc))
+                result = AnalysisResult(facts=SiteFacts(site=site.info()))
+        if site.id in self.lost:
+            result.errors.append({"rule": "analysis", "url": site.url,
+                                  "error": f"{self.lost[site.id]}; facts and page findings gathered there are lost"})
+        return result
+
+    async def _fall_back(self, site: SiteConfig, final_url: str | None, error: str) -> None:
+        if site.id not in self.local.sites:
+            self.lost.setdefault(site.id, error)
+            await self.local.begin(site, final_url)
+
+    def close(self) -> None:
+        for slot in self.slots:
+            slot.executor.shutdown(wait=False, cancel_futures=True)
+        self.local.close()
+
+
+def default_processes(config: RunConfig) -> int:
+    """Worker processes for a run: ``crawl.jobs`` when set (0: none), else one per core but
+    one (the event loop keeps a core), at most one per site; none where fork is unavailable."""
+    wanted = config.crawl.jobs
+    if wanted < 0:
+        wanted = min(len(config.sites), (os.cpu_count() or 1) - 1)
+    if wanted <= 0 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return wanted
+
+
+def make_analyzer(config: RunConfig, only: frozenset[str] = frozenset(), skip: frozenset[str] = frozenset(),
+                  processes: int | None = None) -> LocalAnalyzer | ProcessAnalyzer:
+    """The run's analyzer; call before the event loop starts (workers are forked here)."""
+    count = default_processes(config) if processes is None else processes
+    if count > 0:
+        return ProcessAnalyzer(config, count, only, skip)
+    return LocalAnalyzer(config, only, skip)

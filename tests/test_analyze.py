@@ -1,0 +1,166 @@
+"""Page analysis in worker processes: the same report as in-process, and nothing lost when a
+worker dies or the run is interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+
+import httpx
+import pytest
+
+from govscan.analyze import LocalAnalyzer, PageJob, ProcessAnalyzer, default_processes, make_analyzer
+from govscan.config import load
+from govscan.demo import DEMO_AS_OF, connect_all_to, demo_config
+from govscan.reports import validate
+from govscan.run import RunOptions, run, run_async
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="worker processes are forked")
+
+SPAM_HOME = ("<html><head><title>澳门新葡京_百家乐_真人视讯_测试县人民政府</title>"
+             "<meta name='keywords' content='澳门新葡京,百家乐,真人视讯'></head>"
+             "<body><a href='/a.html'>甲</a><a href='/b.html'>乙</a><img src='/logo.png'></body></html>")
+PLAIN = "<html><head><title>{t}</title></head><body><p>{t}</p><a href='/'>首页</a></body></html>"
+
+
+def _config(url: str = "http://www.ceshi.gov.cn/"):
+    return load(None, (url,), None, dt.date(2026, 6, 30))
+
+
+def _job(url: str, html: str, home: bool = False) -> PageJob:
+    return PageJob(url=url, final_url=url, status=200, text=html, headers={}, content_type="text/html",
+                   encoding="utf-8", depth=0 if home else 1, redirects=(), is_homepage=home)
+
+
+def _comparable(report: dict) -> dict:
+    return {s["id"]: {
+        "findings": sorted((f["fingerprint"], f["level"], tuple(f["found_on"])) for f in s["findings"]),
+        "errors": s["errors"], "verdict": s["verdict"], "pages": s["crawl"]["pages"],
+        "links": s["crawl"]["links_checked"],
+    } for s in report["sites"]}
+
+
+def test_workers_give_the_same_report_as_one_process(fixture_server):
+    config = demo_config(DEMO_AS_OF)
+    options = RunOptions(connect_to=connect_all_to(fixture_server.port))
+    here = run(config, options, jobs=0).to_dict()
+    apart = run(config, options, jobs=2).to_dict()
+    validate(apart)
+    assert here["summary"]["pages"] > 100
+    assert _comparable(apart) == _comparable(here)
+
+
+def test_site_analysis_in_a_worker_matches_local():
+    config = _config()
+    site = config.sites[0]
+    jobs = [_job(site.url, SPAM_HOME, home=True), _job(site.url + "a.html", PLAIN.format(t="甲"))]
+
+    async def through(analyzer):
+        await analyzer.begin(site, site.url)
+        outcomes = [await analyzer.analyse(site, job) for job in jobs]
+        return outcomes, await analyzer.finish(site)
+
+    local = asyncio.run(through(LocalAnalyzer(config)))
+    pool = ProcessAnalyzer(config, 1)
+    try:
+        apart = asyncio.run(through(pool))
+    finally:
+        pool.close()
+    assert apart[0] == local[0]
+    assert [u for u, *_ in apart[0][0].links] == [site.url + "a.html", site.url + "b.html", site.url + "logo.png"]
+    assert apart[0][0].title.startswith("澳门新葡京")
+    assert {f.rule for f in apart[1].findings} == {f.rule for f in local[1].findings} >= {"spam-injection"}
+    assert apart[1].facts == local[1].facts
+    assert apart[1].errors == local[1].errors == []
+
+
+def test_a_dead_worker_costs_its_facts_not_the_run():
+    config = _config()
+    site = config.sites[0]
+    pool = ProcessAnalyzer(config, 1)
+
+    async def scenario():
+        await pool.begin(site, site.url)
+        first = await pool.analyse(site, _job(site.url, SPAM_HOME, home=True))
+        os.kill(pool.pids[0], signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        second = await pool.analyse(site, _job(site.url + "a.html", SPAM_HOME.replace("测试县", "甲")))
+        return first, second, await pool.finish(site)
+
+    try:
+        first, second, result = asyncio.run(asyncio.wait_for(scenario(), 30))
+    finally:
+        pool.close()
+    assert first.links and second.links  # the second page was analysed here instead
+    assert [e["rule"] for e in result.errors] == ["analysis"]
+    assert "lost" in result.errors[0]["error"]
+    # the spam finding of the page analysed after the worker died is kept
+    assert [f.url for f in result.findings if f.rule == "spam-injection"] == [site.url + "a.html"]
+
+
+def test_workers_ignore_ctrl_c_of_the_process_group():
+    config = _config()
+    site = config.sites[0]
+    pool = ProcessAnalyzer(config, 1)
+
+    async def scenario():
+        await pool.begin(site, site.url)
+        os.kill(pool.pids[0], signal.SIGINT)
+        await asyncio.sleep(0.2)
+        await pool.analyse(site, _job(site.url, SPAM_HOME, home=True))
+        return await pool.finish(site)
+
+    try:
+        result = asyncio.run(asyncio.wait_for(scenario(), 30))
+    finally:
+        pool.close()
+    assert result.errors == []
+    assert any(f.rule == "spam-injection" for f in result.findings)
+
+
+def test_interrupted_run_keeps_what_the_worker_found():
+    """The crawl is cancelled while a page hangs: the homepage's page finding, gathered in the
+    worker, is still in the (incomplete) report."""
+    config = _config()
+    state = {}  # the hang's event, made in the run's loop
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/":
+            return httpx.Response(200, html=SPAM_HOME)
+        if path == "/a.html":
+            state["hanging"].set()
+            await asyncio.sleep(60)
+        return httpx.Response(200, html=PLAIN.format(t=path))
+
+    pool = make_analyzer(config, processes=1)
+    assert isinstance(pool, ProcessAnalyzer)
+
+    async def scenario():
+        state["hanging"] = asyncio.Event()
+        task = asyncio.create_task(run_async(config, RunOptions(transport=httpx.MockTransport(handler)), pool))
+        await asyncio.wait_for(state["hanging"].wait(), 20)
+        task.cancel()
+        return await asyncio.wait_for(task, 30)
+
+    try:
+        report = asyncio.run(scenario()).to_dict()
+    finally:
+        pool.close()
+    validate(report)
+    assert report["run"]["complete"] is False
+    site = report["sites"][0]
+    assert site["errors"] == []
+    assert [f["url"] for f in site["findings"] if f["rule"] == "spam-injection"] == [config.sites[0].url]
+
+
+def test_process_count():
+    config = _config()
+    assert default_processes(config) == min(1, (os.cpu_count() or 1) - 1)  # one site: one worker at most
+    from dataclasses import replace
+
+    assert default_processes(replace(config, crawl=replace(config.crawl, jobs=0))) == 0
+    assert default_processes(replace(config, crawl=replace(config.crawl, jobs=3))) == 3
+    assert isinstance(make_analyzer(config, processes=0), LocalAnalyzer)
