@@ -18,6 +18,7 @@ rule may judge. Page findings and SiteFacts stay with the site's :class:`SiteAna
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import os
 import signal
@@ -279,12 +280,18 @@ class ProcessAnalyzer:
         context = multiprocessing.get_context("fork")
         self.local = LocalAnalyzer(config, only, skip)
         self.slots: list[_Slot] = []
-        for _ in range(max(1, processes)):
-            executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init,
-                                           initargs=(config, only, skip))
-            # start it now, while this process has no event loop and no other threads of ours
-            pid = executor.submit(_noop).result()
-            self.slots.append(_Slot(executor, pid))
+        # Objects alive now stay out of the workers' garbage collections, which would otherwise
+        # touch (and so copy) every page of memory they share with this process.
+        gc.freeze()
+        try:
+            for _ in range(max(1, processes)):
+                executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init,
+                                               initargs=(config, only, skip))
+                # started now, while this process has no event loop and no other threads of ours
+                pid = executor.submit(_noop).result()
+                self.slots.append(_Slot(executor, pid))
+        finally:
+            gc.unfreeze()
         self.assigned: dict[str, _Slot] = {}
         self.lost: dict[str, str] = {}     # site id -> why its worker's facts were lost
 

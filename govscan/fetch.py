@@ -111,33 +111,71 @@ class ConnectToTransport(httpx.AsyncBaseTransport):
         is normalised by httpx once per origin and put into the already parsed URL."""
         key = (url.scheme, host, port)
         dest = self._routes.get(key)
-        if dest is None or not _FAST_REROUTE:
+        if dest is None or not _FAST_URLS:
             new = url.copy_with(host=host, port=port)
-            if _FAST_REROUTE and len(self._routes) < 10_000:
+            if _FAST_URLS and len(self._routes) < 10_000:
                 self._routes[key] = (new._uri_reference.host, new._uri_reference.port)
             return new
-        new = httpx.URL.__new__(httpx.URL)
-        new._uri_reference = url._uri_reference._replace(host=dest[0], port=dest[1])
-        return new
+        return _parsed_url(url._uri_reference._replace(host=dest[0], port=dest[1]))
 
     async def aclose(self) -> None:
         await self.inner.aclose()
 
 
-def _fast_reroute_works() -> bool:
-    """httpx.URL keeps its parsed form as a NamedTuple in ``_uri_reference`` (httpx 0.24 to
-    0.28); should that change, ConnectToTransport falls back to the public copy_with."""
+# httpx parses a URL in pure Python, character by character (~15 µs for a typical one, as
+# much as the rest of building a request): the URLs a run requests are already normalised
+# (govscan.urls.normalize), so the common shape is recognised by one regex and put into httpx's
+# parsed form directly. Anything else (IP hosts, dot segments, characters httpx would escape,
+# fragments, user info) goes through httpx.URL.
+_SIMPLE_URL = re.compile(
+    r"(https?)://([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::([0-9]{1,5}))?"
+    r"((?:/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})*)*)"
+    r"(?:\?((?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*))?")
+_IPV4ISH = re.compile(r"[0-9.]+")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _parsed_url(reference) -> httpx.URL:
+    url = httpx.URL.__new__(httpx.URL)
+    url._uri_reference = reference
+    return url
+
+
+def _parse_url(url: str) -> httpx.URL:
+    """``httpx.URL(url)``, without httpx's parser for the usual normalised URL."""
+    match = _SIMPLE_URL.fullmatch(url) if _FAST_URLS and len(url) <= 4096 else None
+    if match is None:
+        return httpx.URL(url)
+    scheme, host, port, path, query = match.groups()
+    if "/." in path or _IPV4ISH.fullmatch(host):
+        return httpx.URL(url)  # dot segments to remove; an IPv4 address to validate
+    port_number = int(port) if port else None
+    if port_number == _DEFAULT_PORTS[scheme]:
+        port_number = None
+    return _parsed_url(_URI_REFERENCE(scheme, "", host, port_number, path, query, None))
+
+
+def _uri_reference_type() -> type | None:
+    """The NamedTuple (scheme, userinfo, host, port, path, query, fragment) that httpx.URL
+    keeps as ``_uri_reference`` (httpx 0.24 to 0.28), or None should httpx keep URLs otherwise:
+    then URLs are parsed and rerouted through httpx's public API only."""
     try:
         url = httpx.URL("https://u@www.a.gov.cn:8443/a/%E4%B8%AD?q=%20#f")
-        new = httpx.URL.__new__(httpx.URL)
-        new._uri_reference = url._uri_reference._replace(host="127.0.0.1", port=9000)
-        return str(new) == str(url.copy_with(host="127.0.0.1", port=9000)) \
-            == "https://u@127.0.0.1:9000/a/%E4%B8%AD?q=%20#f" and new.port == 9000
+        kind = type(url._uri_reference)
+        moved = _parsed_url(url._uri_reference._replace(host="127.0.0.1", port=9000))
+        made = _parsed_url(kind("http", "", "www.a.gov.cn", 8080, "/a/b%E4%B8%AD;x=1", "q=1&r=/s?", None))
+        simple = httpx.URL("http://www.a.gov.cn:8080/a/b%E4%B8%AD;x=1?q=1&r=/s?")
+        ok = str(moved) == str(url.copy_with(host="127.0.0.1", port=9000)) \
+            == "https://u@127.0.0.1:9000/a/%E4%B8%AD?q=%20#f" and moved.port == 9000 \
+            and tuple(made._uri_reference) == tuple(simple._uri_reference) and made == simple \
+            and made.raw_path == b"/a/b%E4%B8%AD;x=1?q=1&r=/s?" and made.netloc == b"www.a.gov.cn:8080"
+        return kind if ok else None
     except Exception:
-        return False
+        return None
 
 
-_FAST_REROUTE = _fast_reroute_works()
+_URI_REFERENCE = _uri_reference_type()
+_FAST_URLS = _URI_REFERENCE is not None
 
 
 class SharedLinkCache(Protocol):
@@ -480,7 +518,7 @@ class Fetcher:
     def _build_request(self, method: str, url: str) -> httpx.Request:
         """The request client.build_request would make (default headers, cookies, timeouts),
         without its merging of base URL, params and headers."""
-        request = httpx.Request(method, url, headers=self.client.headers, extensions=self._extensions)
+        request = httpx.Request(method, _parse_url(url), headers=self.client.headers, extensions=self._extensions)
         if self.client.cookies:
             self.client.cookies.set_cookie_header(request)
         return request

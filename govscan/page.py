@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
-from selectolax.lexbor import LexborCSSSelector, LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from govscan.urls import normalize
 
@@ -23,6 +22,7 @@ _LINK_SELECTOR = ", ".join(f"{tag}[{attr}]" for tag, attr in LINK_SOURCES)
 _SOURCES_BY_TAG: dict[str, tuple[tuple[int, str], ...]] = {
     tag: tuple((i, a) for i, (t, a) in enumerate(LINK_SOURCES) if t == tag) for tag, _ in LINK_SOURCES}
 _MULTI_SOURCE_TAGS = frozenset(tag for tag, sources in _SOURCES_BY_TAG.items() if len(sources) > 1)
+assert LINK_SOURCES[0] == ("a", "href") and _SOURCES_BY_TAG["a"] == ((0, "href"),)  # Page.links' shortcut
 # <link rel=...> values that are not resources to check.
 _LINK_REL_SKIP = {"dns-prefetch", "preconnect", "canonical", "alternate", "search",
                   "pingback", "shortlink", "manifest", "prefetch", "preload"}
@@ -30,36 +30,10 @@ _INVISIBLE = {"script", "style", "noscript", "template", "head", "title"}
 _STRIPPED = sorted(_INVISIBLE - {"head", "title"})
 _WS = re.compile(r"\s+")
 
-_ENGINES = threading.local()
-
-
-class _Tree(LexborHTMLParser):
-    """A lexbor document whose CSS queries run on one selector engine per thread.
-
-    selectolax gives every document its own engine, created on the document's first query at
-    about 0.25 ms: more than the rest of a small page's queries together. The engine holds no
-    document state between queries (each query passes its root node), and selectolax reaches
-    it through this property, so documents can share one.
-    """
-
-    @property
-    def selector(self) -> LexborCSSSelector:
-        engine = getattr(_ENGINES, "engine", None)
-        if engine is None:
-            engine = _ENGINES.engine = LexborCSSSelector()
-        elif engine.current_node is not None:  # a query in progress (re-entered): not shared
-            return LexborCSSSelector()
-        return engine
-
-
-def parse_html(markup: str) -> LexborHTMLParser:
-    """A parsed document (use this rather than LexborHTMLParser: its queries are cheaper)."""
-    return _Tree(markup)
-
 
 class PageLink(NamedTuple):
     """One link of a page. A named tuple rather than a frozen dataclass: pages have dozens of
-    links and a tuple is built several times faster (same fields, repr, equality and hash)."""
+    links and a tuple is built several times faster (same fields and repr, compared by value)."""
 
     url: str
     tag: str
@@ -95,7 +69,7 @@ class Page:
 
     @cached_property
     def tree(self) -> LexborHTMLParser:
-        return parse_html(self.markup)
+        return LexborHTMLParser(self.markup)
 
     @cached_property
     def base_url(self) -> str:
@@ -130,8 +104,17 @@ class Page:
         base = self.base_url
         seen: set[int] = set()
         resolved: dict[str, str | None] = {}  # raw value -> URL: navigation repeats links
+        anchors = found[0]
         for node in self.tree.css(_LINK_SELECTOR):
             tag = node.tag
+            if tag == "a":  # most links: one attribute (there: the selector says so), a text
+                raw = node.attributes.get("href") or ""
+                url = resolved.get(raw, "")
+                if url == "":
+                    url = resolved[raw] = normalize(raw, base)
+                if url:
+                    anchors.append(PageLink(url, "a", "href", link_text(node), 0))
+                continue
             if tag in _MULTI_SOURCE_TAGS:  # matched once per selector it fits: count it once
                 if node.mem_id in seen:
                     continue
@@ -153,6 +136,24 @@ class Page:
                             text = link_text(node) if tag == "a" or tag == "area" else ""
                         found[index].append(PageLink(url, tag, attr, text, index))
         return tuple(link for group in found for link in group)
+
+    def select(self, selector: str) -> tuple[LexborNode, ...]:
+        """``tree.css(selector)``, run once per page and selector: several checks read the same
+        elements (inline scripts, images). The answer is shared: leave the nodes as they are."""
+        found = self._selected.get(selector)
+        if found is None:
+            found = self._selected[selector] = tuple(self.tree.css(selector))
+        return found
+
+    @cached_property
+    def _selected(self) -> dict[str, tuple[LexborNode, ...]]:
+        return {}
+
+    @cached_property
+    def derived(self) -> dict[str, Any]:
+        """Results of extractors' pure per-page computations (page kind, list items …), kept
+        with the page so that every rule and collector reading them shares one computation."""
+        return {}
 
     @cached_property
     def visible_text(self) -> str:
@@ -201,7 +202,8 @@ def link_text(node: LexborNode) -> str:
     and its article titles on thousands of pages, and link results keep them."""
     text = " ".join(node.text(deep=True).split())  # = _WS.sub(" ", ...).strip(), faster
     if not text:
-        img = node.css_first("img")
+        # the first <img> inside: a walk of the (small, textless) link is cheaper than a query
+        img = next((d for d in node.traverse() if d.tag == "img"), None)
         if img is not None:
             text = (img.attributes.get("alt") or img.attributes.get("title") or "").strip()
     return sys.intern(text or (node.attributes.get("title") or "").strip())

@@ -29,13 +29,15 @@ _MEMO_MAX = 16_384
 
 def normalize(url: str, base: str | None = None) -> str | None:
     """Absolute, canonical form of ``url`` (no fragment); None for non-HTTP targets."""
-    if not url or url.lstrip()[:11].lower().startswith(SKIP_SCHEMES):
+    if not url:
         return None
     key = (url, _base_key(url, base) if base else None)
     try:
-        return _MEMO[key]
+        return _MEMO[key]  # never holds a skipped scheme: tested on a miss only
     except KeyError:
         pass
+    if url.lstrip()[:11].lower().startswith(SKIP_SCHEMES):
+        return None
     result = _normalize(url, base)
     if len(_MEMO) >= _MEMO_MAX:
         _MEMO.clear()
@@ -188,11 +190,12 @@ def _join_simple(url: str, base: str) -> tuple[str, str, str] | None:
 @lru_cache(maxsize=1024)
 def _simple_base(base: str) -> tuple[str, str, str] | None:
     match = _SIMPLE_BASE.fullmatch(base)
-    if match is None or match.group(2).endswith("-"):
+    if match is None:
         return None
     return match.group(1), match.group(2), match.group(3) or ""
 
 
+@lru_cache(maxsize=16384)  # asked of every link and page, by several checks and extractors
 def host_of(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower()

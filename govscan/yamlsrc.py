@@ -34,15 +34,16 @@ class Located:
 
 
 def load_text(text: str, source: str) -> Located:
+    lines: dict[Path_, int] = {}
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # constructing scalars can fail too: a bare "=" is YAML's value tag, unknown to SafeLoader
+        data = _build(node, (), lines, source) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(source, where, f"invalid YAML: {problem}") from None
-    lines: dict[Path_, int] = {}
-    data = _build(node, (), lines, source) if node is not None else None
     return Located(source, data, lines)
 
 

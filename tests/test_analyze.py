@@ -164,3 +164,44 @@ def test_process_count():
     assert default_processes(replace(config, crawl=replace(config.crawl, jobs=0))) == 0
     assert default_processes(replace(config, crawl=replace(config.crawl, jobs=3))) == 3
     assert isinstance(make_analyzer(config, processes=0), LocalAnalyzer)
+
+
+def test_redirect_to_a_page_still_in_analysis_gets_its_soft_404_text():
+    """/old.html redirects to /new.html, which was fetched but is still being analysed when the
+    redirect resolves: once analysed, both link results carry its title and text, so the
+    dead-link rule sees the soft 404 behind each."""
+    config = _config()
+    state = {}
+    home = "<html><head><title>首页</title></head><body><a href='/new.html'>新</a><a href='/old.html'>旧</a></body></html>"
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            return httpx.Response(200, html=home)
+        if request.url.path == "/old.html":
+            await state["new_fetched"].wait()
+            state["old_served"].set()
+            return httpx.Response(301, headers={"location": "/new.html"})
+        if request.url.path == "/new.html":
+            return httpx.Response(200, html="<html><head><title>提示</title></head><body>您访问的页面不存在</body></html>")
+        return httpx.Response(404)
+
+    class Held(LocalAnalyzer):
+        async def analyse(self, site, job):
+            if job.url.endswith("/new.html"):
+                state["new_fetched"].set()
+                await state["old_served"].wait()
+                await asyncio.sleep(0.05)  # /old.html's redirect reuses /new.html's answer meanwhile
+            return await super().analyse(site, job)
+
+    async def scenario():
+        state.update(new_fetched=asyncio.Event(), old_served=asyncio.Event())
+        return await asyncio.wait_for(run_async(config, RunOptions(transport=httpx.MockTransport(handler)),
+                                                Held(config)), 30)
+
+    report = asyncio.run(scenario()).to_dict()
+    validate(report)
+    dead = {f["url"]: f["evidence"] for f in report["sites"][0]["findings"] if f["rule"] == "dead-link"}
+    base = config.sites[0].url
+    assert set(dead) == {base + "new.html", base + "old.html"}
+    assert all(e["soft_404"] for e in dead.values())
+    assert dead[base + "old.html"]["redirects"] == [base + "old.html"]

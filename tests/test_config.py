@@ -112,3 +112,12 @@ def test_unreadable_and_bad_url_list(tmp_path):
     sites = write(tmp_path, "list.txt", "https://www.a.gov.cn/\nhttp//broken\n")
     with pytest.raises(ConfigError, match=r"list.txt: line 2: not an http\(s\) URL"):
         config.load(sites)
+
+
+def test_yaml_value_tag_is_a_config_error_not_a_crash(tmp_path):
+    """A bare '=' scalar resolves to YAML's value tag, which SafeLoader cannot construct."""
+    path = tmp_path / "sites.yaml"
+    path.write_text("sites:\n  - =\n", "utf-8")
+    with pytest.raises(ConfigError) as info:
+        config.load(str(path))
+    assert str(info.value).startswith(str(path)) and "line 2" in str(info.value)

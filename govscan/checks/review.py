@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from selectolax.lexbor import LexborNode
 
-from govscan.checks.security import host_matches
+from govscan.checks.security import host_matches, suffix_set
 from govscan.model import Context, Hit
 from govscan.page import Page
 from govscan.rules import rule
@@ -210,18 +210,19 @@ def map_review_number(page: Page, options, ctx: Context) -> Iterator[Hit]:
     icons; text-window — characters of page text either side of a map searched for a 审图号.
     """
     approval = re.compile(options["approval-pattern"])
-    words = re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w.lower()) for w in options["map-words"]) + r")(?![a-z])") \
-        if options["map-words"] else None
-    texts = list(options["map-text"])
-    excluded = [w.lower() for w in options["exclude-words"]]
+    words = _word_pattern(tuple(options["map-words"]))
+    texts = tuple(options["map-text"])
+    excluded = tuple(w.lower() for w in options["exclude-words"])
+    minimum = int(options["min-size"])
     base = page.base_url
     maps: dict[int, tuple[LexborNode, dict[str, Any]]] = {}
-    for img in page.tree.css("img[src]"):
-        src = img.attributes.get("src") or ""
-        if not src or _too_small(img, int(options["min-size"])):
+    for img in page.select("img[src]"):
+        attrs = img.attributes
+        src = attrs.get("src") or ""
+        if not src or _too_small(attrs, minimum):
             continue
         name = _file_name(src)
-        alt = " ".join(filter(None, (img.attributes.get("alt"), img.attributes.get("title")))).strip()
+        alt = " ".join(filter(None, (attrs.get("alt"), attrs.get("title")))).strip()
         caption = _caption(img)
         haystack = f"{name} {alt} {caption}".lower()
         if any(x in haystack for x in excluded):
@@ -238,11 +239,12 @@ def map_review_number(page: Page, options, ctx: Context) -> Iterator[Hit]:
             maps[img.mem_id] = (img, {"element": "img", "url": url, "reason": reason, "alt": alt,
                                       "caption": caption[:80]})
     page_wide: list[dict[str, Any]] = []
+    map_hosts = suffix_set(options["map-hosts"])
     for node in page.tree.css("iframe[src], embed[src], object[data], script[src]"):
         attr = "data" if node.tag == "object" else "src"
         url = normalize_url(node.attributes.get(attr) or "", base)
         host = urlsplit(url).hostname if url else None
-        service = host_matches(host or "", options["map-hosts"]) if host else None
+        service = host_matches(host or "", map_hosts) if host else None
         if not service:
             continue
         info = {"element": node.tag, "url": url, "reason": "嵌入地图服务", "service": service}
@@ -276,15 +278,24 @@ def _map_hit(info: dict[str, Any]) -> Hit:
                key=info["url"])
 
 
+@lru_cache(maxsize=64)
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern | None:
+    """File-name words as one pattern (not glued to other letters), built once per option set."""
+    if not words:
+        return None
+    return re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w.lower()) for w in words) + r")(?![a-z])")
+
+
+@lru_cache(maxsize=4096)  # the same images (logos, badges) on every page
 def _file_name(src: str) -> str:
     """The last path segment of a link as written (query and fragment cut), decoded, lower-case."""
     path = src.split("?", 1)[0].split("#", 1)[0].replace("\\", "/")
     return unquote(path.rsplit("/", 1)[-1]).lower()
 
 
-def _too_small(img: LexborNode, minimum: int) -> bool:
+def _too_small(attrs: Mapping[str, str | None], minimum: int) -> bool:
     for attr in ("width", "height"):
-        value = (img.attributes.get(attr) or "").strip().lower().removesuffix("px")
+        value = (attrs.get(attr) or "").strip().lower().removesuffix("px")
         if value.isdigit() and int(value) < minimum:
             return True
     return False
@@ -365,14 +376,14 @@ def emblem_usage(page: Page, options, ctx: Context) -> Iterator[Hit]:
     Passing example: no such image; or an image that was checked and is ignored with ignore-urls.
     Options: name-words — file-name words; text-words — words in the file name, alt or title.
     """
-    words = re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w.lower()) for w in options["name-words"])
-                       + r")(?![a-z])") if options["name-words"] else None
-    texts = list(options["text-words"])
+    words = _word_pattern(tuple(options["name-words"]))
+    texts = tuple(options["text-words"])
     seen: set[str] = set()
-    for img in page.tree.css("img[src]"):
-        src = img.attributes.get("src") or ""
+    for img in page.select("img[src]"):
+        attrs = img.attributes
+        src = attrs.get("src") or ""
         name = _file_name(src)
-        label = " ".join(filter(None, (img.attributes.get("alt"), img.attributes.get("title")))).strip()
+        label = " ".join(filter(None, (attrs.get("alt"), attrs.get("title")))).strip()
         if (words and words.search(name)) or any(t in name for t in texts):
             reason = "文件名"
         elif any(t in label for t in texts):

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
 
+import ahocorasick_rs
 from selectolax.lexbor import LexborNode
 
 from govscan.model import Context, Hit
@@ -221,11 +222,14 @@ class HiddenIndex:
                             ruled.append(node)
         self._inline: dict[int, dict[str, str]] = {}
         self.roots: dict[int, tuple[LexborNode, str]] = {}
-        for node in tree.css("[style]"):
-            style = node.attributes.get("style") or ""
-            if _maybe_hiding(style):
-                self._inline[node.mem_id] = _decls(style)
-        for node in [*tree.css("[style], [hidden], marquee, iframe, frame"), *ruled]:
+        candidates = tree.css("[style], [hidden], marquee, iframe, frame")
+        for node in candidates:  # the [style] ones, in document order
+            attrs = node.attributes
+            if "style" in attrs:
+                style = attrs["style"] or ""
+                if _maybe_hiding(style):
+                    self._inline[node.mem_id] = _decls(style)
+        for node in [*candidates, *ruled]:
             reason = self.reason(node)
             if reason:
                 self.roots[node.mem_id] = (node, reason)
@@ -399,6 +403,7 @@ def _negated(norm: str, m: Match, negation: re.Pattern, window: int) -> bool:
     return False
 
 
+@lru_cache(maxsize=16384)  # a site's links repeat on every page
 def _url_key(url: str) -> str:
     """Host and path of a link target, lower-cased: where pinyin spam tokens show."""
     rest = url.partition("://")[2] or url
@@ -481,9 +486,11 @@ def spam_injection(page: Page, options, ctx: Context) -> Iterator[Hit]:
     spam_links: list[str] = []
     links = page.links
     keys = [_url_key(link.url) for link in links]
-    starts = list(itertools.accumulate((len(k) + 1 for k in keys[:-1]), initial=0)) if keys else []
+    starts: list[int] | None = None
     # one automaton pass over every link target at once, matches mapped back by offset
     for m in url_matcher.find("\n".join(keys), longest=True):
+        if starts is None:  # needed only when something matched
+            starts = list(itertools.accumulate((len(k) + 1 for k in keys[:-1]), initial=0))
         link = links[bisect.bisect_right(starts, m.start) - 1]
         category, strength = m.payloads[0]
         if strength != "strong" and not outside_nongov(link.url, ctx):
@@ -711,9 +718,8 @@ def commercial_ad(page: Page, options, ctx: Context) -> Iterator[Hit]:
     """
     found: dict[str, dict[str, Any]] = {}
     ad_hosts = suffix_set(options["ad-hosts"])
-    raw = page.text.lower()
     # the links are looked at only when an ad host's name appears in the markup at all
-    links = page.links if any(h in raw for h in ad_hosts) else ()
+    links = page.links if _contains_any_lowered(page.text, ad_hosts) else ()
     for link in links:
         host = host_of(link.url)
         network = host_matches(host, ad_hosts)
@@ -724,7 +730,7 @@ def commercial_ad(page: Page, options, ctx: Context) -> Iterator[Hit]:
             element = f"{link.tag}[{link.attr}]"
             if element not in entry["elements"]:
                 entry["elements"].append(element)
-    for script in page.tree.css("script"):
+    for script in page.select("script"):
         if script.attributes.get("src"):
             continue
         code = script.text() or ""
@@ -732,7 +738,7 @@ def commercial_ad(page: Page, options, ctx: Context) -> Iterator[Hit]:
             if pattern in code:
                 found.setdefault(f"script:{pattern}", {"kind": "广告代码", "pattern": pattern,
                                                        "snippet": _around(code, code.index(pattern))})
-    markers = {m.lower() for m in options["ad-markers"]}
+    markers = frozenset(m.lower() for m in options["ad-markers"])
     labels = set(options["ad-labels"])
     allowed = suffix_set(options["allowed-hosts"])
     base = page.base_url
@@ -740,8 +746,9 @@ def commercial_ad(page: Page, options, ctx: Context) -> Iterator[Hit]:
         for target in _outside_targets(node, base, ctx, allowed):
             host = host_of(target)
             found.setdefault(f"block:{host}", {"kind": "广告位", "url": target, "container": _describe(node)})
-    label_re = re.compile(r">\s*(?:" + "|".join(map(re.escape, labels)) + r")\s*<") if labels else None
-    if label_re is not None and label_re.search(page.text):
+    label_re = _label_pattern(tuple(labels)) if labels else None
+    # the pattern needs one of the labels: most pages have none (a quicker test than the pattern's)
+    if label_re is not None and any(label in page.text for label in labels) and label_re.search(page.text):
         for node in page.tree.css("span, div, em, i, b, p, a, label, small"):
             if (node.text(deep=False) or "").strip() not in labels:
                 continue
@@ -760,16 +767,62 @@ def commercial_ad(page: Page, options, ctx: Context) -> Iterator[Hit]:
         yield Hit(f"页面含商业广告（{entry['kind']}：{what}）", evidence=entry, key=key)
 
 
-def _marked(page: Page, markers: set[str]) -> Iterator[LexborNode]:
+@lru_cache(maxsize=16)
+def _label_pattern(labels: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r">\s*(?:" + "|".join(map(re.escape, labels)) + r")\s*<")
+
+
+def _contains_any(text: str, words: frozenset[str]) -> bool:
+    """Whether any of ``words`` occurs in ``text``: one automaton pass, not one scan per word."""
+    if "" in words:
+        return True
+    try:
+        return bool(words) and bool(_automaton(words).find_matches_as_indexes(text))
+    except UnicodeEncodeError:  # lone surrogates: the automaton wants valid UTF-8
+        return any(w in text for w in words)
+
+
+@lru_cache(maxsize=16)
+def _automaton(words: frozenset[str]) -> ahocorasick_rs.AhoCorasick:
+    return ahocorasick_rs.AhoCorasick(sorted(words))
+
+
+def _contains_any_lowered(text: str, words: frozenset[str]) -> bool:
+    """``_contains_any(text.lower(), words)`` for lower-case ``words``, without lower-casing a
+    whole page (Unicode lower-casing of Chinese text is slow): ASCII words are looked for in
+    the UTF-8 bytes lower-cased as ASCII. Both find the same words unless the text has İ
+    (U+0130) or K (U+212A), the only characters that lower() turns into ASCII letters."""
+    if "" in words or not words:
+        return bool(words)
+    if all(w.isascii() for w in words) and "\u0130" not in text and "\u212a" not in text:
+        haystack = text.encode("utf-8", "surrogatepass").lower()
+        return bool(_bytes_automaton(words).find_matches_as_indexes(haystack))
+    return _contains_any(text.lower(), words)
+
+
+@lru_cache(maxsize=16)
+def _bytes_automaton(words: frozenset[str]) -> ahocorasick_rs.BytesAhoCorasick:
+    return ahocorasick_rs.BytesAhoCorasick([w.encode("ascii") for w in sorted(words)])
+
+
+@lru_cache(maxsize=16)
+def _marker_selector(markers: frozenset[str]) -> str | None:
+    # markers that contain another marker need no selector of their own
+    roots = [m for m in markers if m and not any(o != m and o in m for o in markers)]
+    if not roots:
+        return None
+    return ", ".join(f'[{attr}*="{m}" i]' for m in sorted(roots) for attr in ("class", "id"))
+
+
+def _marked(page: Page, markers: frozenset[str]) -> Iterator[LexborNode]:
     """Elements whose class or id has a marker word (ad, ad-box, top_ads …).
 
     Substring selectors (evaluated in C) narrow the elements to look at; the word check
-    confirms them. Markers that contain another marker need no selector of their own.
+    confirms them.
     """
-    roots = [m for m in markers if m and not any(o != m and o in m for o in markers)]
-    if not roots:
+    selector = _marker_selector(frozenset(markers))
+    if selector is None:
         return
-    selector = ", ".join(f'[{attr}*="{m}" i]' for m in sorted(roots) for attr in ("class", "id"))
     try:
         nodes = page.tree.css(selector)
     except Exception:  # a marker lexbor cannot put in a selector: look at every element
@@ -852,7 +905,7 @@ def suspicious_script(page: Page, options, ctx: Context) -> Iterator[Hit]:
     allowed = suffix_set(options["allowed-redirect-hosts"])
     tests = [(_REFERRER, _any_of(options["search-engines"])), (_USER_AGENT, _any_of(options["spider-tokens"]))]
     found: dict[str, dict[str, Any]] = {}
-    for script in page.tree.css("script"):
+    for script in page.select("script"):
         if script.attributes.get("src"):
             continue
         kind = (script.attributes.get("type") or "").strip().lower()

@@ -13,7 +13,6 @@ object, so a page rule and the collector share one parse.
 from __future__ import annotations
 
 import re
-import weakref
 from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
@@ -84,18 +83,14 @@ _PLAIN_NAME = re.compile(r"^(?:正文|详情|内容|详细内容|信息详情|�
 
 # ------------------------------------------------------------------ per-page cache
 
-_CACHE: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
-
-
 def _cached(page: Page, name: str, compute: Callable[[Page], Any]) -> Any:
-    """One computation per live Page object (rules and the collector share it)."""
-    key = (id(page), name)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is page:
-        return hit[1]
-    value = compute(page)
-    _CACHE[key] = (weakref.ref(page, lambda _ref, key=key: _CACHE.pop(key, None)), value)
-    return value
+    """One computation per Page (rules and the collector share it), kept on the page itself."""
+    memo = page.derived
+    try:
+        return memo[name]
+    except KeyError:
+        value = memo[name] = compute(page)
+        return value
 
 
 # ------------------------------------------------------------------ small helpers
@@ -112,7 +107,7 @@ _MORE_SUFFIX = re.compile(r"(?:更多|more)\s*[>»+]*$", re.I)
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def _clean_name(text: str) -> str:
     text = " ".join(text.split())  # = _WS.sub(" ", text).strip()
     text = _MORE_SUFFIX.sub("", text).strip()
@@ -183,6 +178,7 @@ def _same_node(a: LexborNode, b: LexborNode) -> bool:
     return a.mem_id == b.mem_id
 
 
+@lru_cache(maxsize=4096)  # asked for a page's URL by the collector and its helpers
 def column_key(url: str) -> str:
     """One key for every URL of one list: /x/, /x/index.html, /x/index_3.html, ?pageNum=2."""
     parts = urlsplit(url)
@@ -223,6 +219,11 @@ def is_article_url(url: str) -> bool:
     return bool(_ARTICLE_URL.search(url))
 
 
+@lru_cache(maxsize=16384)
+def _is_file_url(url: str) -> bool:
+    return bool(_FILE_EXT.search(urlsplit(url).path))
+
+
 def _path_level(url: str) -> int:
     """一级 or 二级 from a TRS-style directory path (/tzgg/ vs /zwgk/tzgg/)."""
     path = urlsplit(url).path
@@ -244,7 +245,7 @@ def _titled(node: LexborNode) -> str:
     """A link's title: its text, or its title attribute when that is longer (truncated lists).
     Tooltips such as "标题：…\r点击数：…" keep their first line without the label."""
     text, attr = link_text(node), node.attributes.get("title") or ""
-    if len(text) + len(attr) <= 400:  # the same links on many pages: worked out once
+    if len(text) + len(attr) <= 200:  # the same links on many pages: worked out once
         return _title_of(text, attr)
     return _title_of.__wrapped__(text, attr)
 
@@ -253,9 +254,9 @@ _LINE_BREAK = re.compile(r"[\r\n]")
 _TITLE_LABEL = re.compile(r"^(?:标题|题目|名称)\s*[:：]\s*")
 
 
-@lru_cache(maxsize=16384)
-def _title_of(link_text: str, title_attr: str) -> str:
-    text = clean_name(link_text)
+@lru_cache(maxsize=8192)
+def _title_of(shown: str, title_attr: str) -> str:
+    text = clean_name(shown)
     attr = _LINE_BREAK.split(title_attr.strip(), maxsplit=1)[0]
     attr = clean_name(_TITLE_LABEL.sub("", attr))
     title = attr if len(attr) > len(text) else text
@@ -318,7 +319,7 @@ def items_in(root: LexborNode, base: str, skip: Callable[[LexborNode], bool] | N
     for a in root.css("a[href]")[:MAX_ANCHORS]:  # a link-farm page must not cost minutes
         href = a.attributes.get("href") or ""
         url = normalize(href, base)
-        if url is None or url in seen or _FILE_EXT.search(urlsplit(url).path) and not is_article_url(url):
+        if url is None or url in seen or _is_file_url(url) and not is_article_url(url):
             continue
         title = _titled(a)
         if len(title) < 2 or _PAGER_TEXT.match(title) or _MORE.match(title):

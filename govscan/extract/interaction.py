@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+import ahocorasick_rs
 from selectolax.lexbor import LexborNode
 
 from govscan.extract import columns, platforms
@@ -35,6 +36,21 @@ _WS = re.compile(r"\s+")
 STATUS = re.compile(
     r"(?:已|未|待|正在|尚未|暂未|暂无|没有)\s*(?:回复|答复|办理|处理|办结|受理|反馈|解答|转办|回应|公开)(?:完毕|完成)?"
     r"|(?:回复|答复|办理|处理|受理|转办|审核)中|已?办结|已完成")
+# Whether STATUS occurs at all, in patterns that start with a literal or a character class, which
+# re skips ahead by (STATUS itself is tried at every position: 20 µs on a page's text).
+# 尚未/暂未 contain 未 and 已办结 contains 办结, so they need no alternative of their own.
+_STATUS_VERB = r"(?:回复|答复|办理|处理|办结|受理|反馈|解答|转办|回应|公开)"
+_STATUS_ANY = (
+    re.compile(r"[已未待在无有](?:(?<=[已未待])|(?<=正在|暂无|没有))\s*" + _STATUS_VERB),
+    re.compile(r"(?:回复|答复|办理|处理|受理|转办|审核)中"),
+)
+
+
+def has_status(text: str) -> bool:
+    """``STATUS.search(text) is not None``, faster."""
+    return "办结" in text or "已完成" in text or any(p.search(text) for p in _STATUS_ANY)
+
+
 # Where a page is an interaction column: its title, column name or table header says so.
 _CONTEXT = re.compile(r"信箱|咨询|留言|建言|来信|诉求|问政|12345|互动|写信|民意|提问|信件|回复|答复|投诉|建议|问答")
 _ASKED_LABEL = re.compile(
@@ -373,12 +389,25 @@ def _next_text(node: LexborNode) -> str:
     return ""
 
 
+_HINT_LIST = sorted(set(GUIDE_HINTS))
+_HINTS = ahocorasick_rs.AhoCorasick(_HINT_LIST)
+
+
+def _hint_count(text: str) -> int:
+    """How many of GUIDE_HINTS occur in ``text`` (one automaton pass instead of 45 scans)."""
+    try:
+        found = {_HINT_LIST[i] for i, _, _ in _HINTS.find_matches_as_indexes(text, overlapping=True)}
+    except UnicodeEncodeError:  # lone surrogates: the automaton wants valid UTF-8
+        found = {h for h in _HINT_LIST if h in text}
+    return sum(1 for h in GUIDE_HINTS if h in found)
+
+
 def guide_of(page: Page) -> ServiceGuide | None:
     title = article_title(page) or page.title
     simple_title = to_simplified(f"{title} {page.title}")
     text = simplify(page.visible_text[:20000])
     hinted = "指南" in simple_title
-    if not hinted and sum(1 for h in GUIDE_HINTS if h in text) < 3:
+    if not hinted and _hint_count(text) < 3:
         return None
     labels = guide_labels(page)
     if not labels:
@@ -397,7 +426,7 @@ def collect(page: Page, facts: SiteFacts) -> None:
     if host_of(page.final_url) not in hosts and host_of(page.url) not in hosts:
         return
     text = page.visible_text
-    if STATUS.search(text) or _ASKED_LABEL.search(text):
+    if has_status(text) or _ASKED_LABEL.search(text):
         for message in messages_of(page):
             _add(facts, message)
     if (not page.is_homepage and len(facts.service_guides) < GUIDES_CAP and page.url not in facts.service_guides

@@ -129,6 +129,14 @@ def script_srcs(page: Page) -> list[str]:
 
 
 def is_script(page: Page) -> bool:
+    memo = page.derived  # every collector asks
+    found = memo.get("is_script")
+    if found is None:
+        found = memo["is_script"] = _is_script(page)
+    return found
+
+
+def _is_script(page: Page) -> bool:
     ctype = (page.content_type or "").lower()
     path = page.url.split("?", 1)[0].lower()
     return "javascript" in ctype or "ecmascript" in ctype or path.endswith(".js")

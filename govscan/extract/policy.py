@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 
 from govscan.extract import columns, platforms
 from govscan.extract.dates import article_date
 from govscan.extract.zh import to_simplified
 from govscan.facts import PolicyPage, SiteFacts
-from govscan.page import Page, link_text
-from govscan.urls import host_of, normalize
+from govscan.page import Page
+from govscan.urls import host_of
 
 PAGES_CAP = 20_000       # article pages remembered per site
 LINKS_CAP = 150          # content links kept per candidate page
@@ -91,6 +92,17 @@ def page_column(page: Page, title: str) -> str:
     return name[:40]
 
 
+def _hinted(text: str, hint: re.Pattern) -> bool:
+    if len(text) > 80:
+        return bool(hint.search(to_simplified(text)))
+    return _hinted_short(text, hint)
+
+
+@lru_cache(maxsize=8192)  # navigation and related-article texts repeat on every page
+def _hinted_short(text: str, hint: re.Pattern) -> bool:
+    return bool(hint.search(to_simplified(text)))
+
+
 def _content_links(page: Page, hint: re.Pattern) -> tuple[tuple[str, str], ...]:
     own = {page.url, page.final_url}
     found: list[tuple[str, str]] = []
@@ -102,7 +114,7 @@ def _content_links(page: Page, hint: re.Pattern) -> tuple[tuple[str, str], ...]:
         if url in own or url in seen:
             continue
         text = " ".join(link.text.split())  # link_text folds all but an image's alt text
-        if not (hint.search(to_simplified(text)) or (hint is _LINK_HINT and columns.is_article_url(url))):
+        if not (_hinted(text, hint) or (hint is _LINK_HINT and columns.is_article_url(url))):
             continue
         seen.add(url)
         found.append((sys.intern(url), text[:80]))

@@ -104,20 +104,23 @@ def _read_string(src: str, i: int, quote: str) -> tuple[str, int]:
     return "".join(out), i
 
 
-def _tokens(src: str) -> tuple[_Tok, ...]:
-    """The tokens of ``src``; small scripts (a footer's badge, repeated on every page) are
-    tokenized once per run. Tokens are never modified, so the cached ones can be shared."""
-    if len(src) <= _TOKEN_CACHE_MAX_SOURCE:
-        return _tokens_cached(src)
-    return tuple(_tokenize(src))
+def _scan(src: str) -> tuple[tuple[_Tok, ...], tuple[int, ...]]:
+    """The tokens of ``src`` and the index of the bracket closing each opening one. Small
+    scripts (a footer's badge, repeated on every page) are scanned once per run; tokens are
+    never modified, so the cached ones can be shared."""
+    if len(src) <= _SCAN_CACHE_MAX_SOURCE:
+        return _scan_cached(src)
+    toks = tuple(_tokenize(src))
+    return toks, _closes(toks)
 
 
-_TOKEN_CACHE_MAX_SOURCE = 4096
+_SCAN_CACHE_MAX_SOURCE = 4096
 
 
-@lru_cache(maxsize=128)
-def _tokens_cached(src: str) -> tuple[_Tok, ...]:
-    return tuple(_tokenize(src))
+@lru_cache(maxsize=64)
+def _scan_cached(src: str) -> tuple[tuple[_Tok, ...], tuple[int, ...]]:
+    toks = tuple(_tokenize(src))
+    return toks, _closes(toks)
 
 
 def _tokenize(src: str) -> list[_Tok]:
@@ -183,29 +186,35 @@ def _tokenize(src: str) -> list[_Tok]:
 # ------------------------------------------------------------------ evaluator
 
 class _Toks(list):
-    """Tokens plus the index of the bracket closing each opening one, found in one pass so
+    """The tokens of a script plus the index of the bracket closing each opening one, so
     that skipping a bracketed part is O(1) (a hostile script cannot make the walk quadratic)."""
 
-    def __init__(self, toks: Sequence[_Tok]) -> None:
+    def __init__(self, src: str) -> None:
+        toks, self.closes = _scan(src)
         super().__init__(toks)
         # characters evaluation may still produce: variables built from themselves grow fast
         self.budget = MAX_WORK
-        pairs = {"(": ")", "[": "]", "{": "}"}
-        self.closes = [len(toks) - 1] * len(toks)
-        stack: list[int] = []
-        for index, tok in enumerate(toks):
-            if tok.kind != "punct":
-                continue
-            if tok.value in pairs:
-                stack.append(index)
-            elif tok.value in ")]}":
-                # pop to the matching opener; unmatched closers are ignored
-                for depth in range(len(stack) - 1, -1, -1):
-                    if pairs[toks[stack[depth]].value] == tok.value:
-                        for opener in stack[depth:]:
-                            self.closes[opener] = index
-                        del stack[depth:]
-                        break
+
+
+def _closes(toks: Sequence[_Tok]) -> tuple[int, ...]:
+    """For each token, the index of the bracket closing it (opening brackets), found in one pass."""
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    closes = [len(toks) - 1] * len(toks)
+    stack: list[int] = []
+    for index, tok in enumerate(toks):
+        if tok.kind != "punct":
+            continue
+        if tok.value in pairs:
+            stack.append(index)
+        elif tok.value in ")]}":
+            # pop to the matching opener; unmatched closers are ignored
+            for depth in range(len(stack) - 1, -1, -1):
+                if pairs[toks[stack[depth]].value] == tok.value:
+                    for opener in stack[depth:]:
+                        closes[opener] = index
+                    del stack[depth:]
+                    break
+    return tuple(closes)
 
 
 def _match_close(toks: list[_Tok], i: int) -> int:
@@ -342,7 +351,7 @@ def written_html(js_source: str, env: dict[str, str] | None = None) -> str:
         return ""
     if env is None and not _WRITE_HINT.search(js_source):
         return ""   # (with a shared env, a script that only defines variables still matters)
-    toks = _Toks(_tokens(js_source))
+    toks = _Toks(js_source)
     parts: list[str] = []
     size = 0
     for html in _statements(toks, {} if env is None else env):
@@ -359,7 +368,7 @@ def inline_written_html(page: Page) -> str:
     """What the page's own inline ``<script>`` blocks write (e.g. the conac badge snippet)."""
     parts = []
     env: dict[str, str] = {}
-    for node in page.tree.css("script"):
+    for node in page.select("script"):
         if node.attributes.get("src"):
             continue
         kind = (node.attributes.get("type") or "").lower()
@@ -374,7 +383,7 @@ def inline_written_html(page: Page) -> str:
 def include_urls(js_source: str) -> list[str]:
     """Fragments a script loads into the page: ``$(...).load('/include/foot.html')``."""
     found = []
-    toks = _Toks(_tokens(js_source))
+    toks = _Toks(js_source)
     for i, tok in enumerate(toks):
         if (tok.kind == "ident" and tok.value in _INCLUDE_CALLS and i >= 1 and toks[i - 1].value == "."
                 and i + 2 < len(toks) and toks[i + 1].value == "(" and toks[i + 2].kind == "str"):
@@ -410,7 +419,7 @@ def homepage_loads(page: Page) -> dict[str, str]:
         add(raw, "script")
     for node in page.tree.css("iframe[src], frame[src]"):
         add(node.attributes.get("src") or "", "frame")
-    for node in page.tree.css("script"):
+    for node in page.select("script"):
         if not node.attributes.get("src") and ".load" in (node.text(deep=True) or ""):
             for raw in include_urls(node.text(deep=True) or ""):
                 add(raw, "include")
