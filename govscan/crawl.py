@@ -43,9 +43,18 @@ MAX_REFS = 20
 
 
 def _ext(url: str) -> str:
-    path = urlsplit(url).path.lower()
+    """The path's extension, lower-cased ("" for none): asked of every link occurrence, so
+    string cuts rather than urlsplit (the same answer: tests/test_crawl.py)."""
+    start = url.find("/", url.find("//") + 2) if "//" in url else 0
+    if start < 0:
+        return ""
+    path = url[start:]
+    for mark in ("?", "#"):
+        cut = path.find(mark)
+        if cut >= 0:
+            path = path[:cut]
     dot = path.rfind(".")
-    return path[dot:] if dot > path.rfind("/") else ""
+    return path[dot:].lower() if dot > path.rfind("/") else ""
 
 
 def is_page_target(url: str, tag: str) -> bool:
@@ -272,6 +281,8 @@ class SiteCrawl:
             self._consider(url, tag, depth + 1)
 
     def _consider(self, url: str, tag: str, depth: int) -> None:
+        if url in self.queued:  # most occurrences: a page already known
+            return
         if host_of(url) in self.hosts and is_page_target(url, tag):
             self._enqueue(url, depth)  # checked in the link phase when not crawled (every target is)
 

@@ -4,6 +4,7 @@ import datetime as dt
 from collections import Counter
 
 import httpx
+import pytest
 
 from govscan import config
 from govscan.run import RunOptions, run
@@ -134,3 +135,18 @@ def test_a_crashing_check_becomes_an_internal_error_and_the_scan_goes_on(tmp_pat
     assert a["errors"] and a["errors"][0]["rule"] == "non-gov-domain" and "boom" in a["errors"][0]["error"]
     assert any(f["rule"] == "dead-link" for f in a["findings"])  # other rules still ran
     assert report["run"]["complete"] is True
+
+
+@pytest.mark.parametrize("url", [
+    "http://a.gov.cn/x/y.PDF?q=1.html", "http://a.gov.cn", "http://a.gov.cn/", "http://a.gov.cn/a.b/c",
+    "http://a.gov.cn/a/b.html", "https://a.gov.cn:8080/x.jpg", "http://a.gov.cn?x=1.pdf", "http://a.gov.cn/a.js#x",
+    "http://a.gov.cn/a.tar.GZ", "http://a.gov.cn/.htaccess", "http://[::1]:8080/a.doc?x#y", "relative/a.png",
+])
+def test_extension_by_string_cuts_matches_urlsplit(url):
+    from urllib.parse import urlsplit
+
+    from govscan.crawl import _ext
+
+    path = urlsplit(url).path.lower()
+    dot = path.rfind(".")
+    assert _ext(url) == (path[dot:] if dot > path.rfind("/") else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterator
 
 from govscan.checks.availability import describe_failure
@@ -73,12 +74,17 @@ def dead_link(link: CheckedLink, options, ctx: Context) -> Iterator[Hit]:
 
 
 def _soft_404(title: str | None, snippet: str | None, options) -> str | None:
+    if not title and not snippet:  # most results: no text kept (nor needed)
+        return None
     title = title or ""
     snippet = snippet or ""
-    for phrase in options["soft-404-patterns"]:
-        pattern = re.compile(re.escape(phrase), re.I)
-        if pattern.search(title):
-            return phrase
-        if len(snippet) <= options["soft-404-max-chars"] and pattern.search(snippet):
+    judge_snippet = len(snippet) <= options["soft-404-max-chars"]
+    for phrase, pattern in _phrase_patterns(tuple(options["soft-404-patterns"])):
+        if pattern.search(title) or (judge_snippet and pattern.search(snippet)):
             return phrase
     return None
+
+
+@lru_cache(maxsize=64)  # one option set per run, asked for every link
+def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple((phrase, re.compile(re.escape(phrase), re.I)) for phrase in phrases)
