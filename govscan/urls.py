@@ -203,6 +203,7 @@ def host_of(url: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=16384)  # asked several times of every request
 def host_port(url: str) -> tuple[str, int]:
     parts = urlsplit(url)
     return (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)

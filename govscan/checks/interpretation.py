@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Iterator, Sequence
 
 from govscan.extract.columns import classify, column_key, is_article_url, is_list_url
@@ -43,7 +44,12 @@ def title_keys(title: str, doc_no: str, pattern: re.Pattern, min_chars: int) -> 
 
 def _contains_any(text: str, words: Sequence[str]) -> str | None:
     simple = to_simplified(text)
-    return next((w for w in words if w and to_simplified(w) in simple), None)
+    return next((w for w, form in _simplified_words(tuple(words)) if form in simple), None)
+
+
+@lru_cache(maxsize=64)  # a handful of option lists, asked for every page of the site
+def _simplified_words(words: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((w, to_simplified(w)) for w in words if w)
 
 
 @rule(id="missing-interpretation", title="政策文件缺少解读", indicator="发布解读",
