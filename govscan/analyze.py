@@ -22,6 +22,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import warnings
 from concurrent.futures import Future as ConcurrentFuture
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -284,12 +285,17 @@ class ProcessAnalyzer:
         # touch (and so copy) every page of memory they share with this process.
         gc.freeze()
         try:
-            for _ in range(max(1, processes)):
-                executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init,
-                                               initargs=(config, only, skip))
-                # started now, while this process has no event loop and no other threads of ours
-                pid = executor.submit(_noop).result()
-                self.slots.append(_Slot(executor, pid))
+            with warnings.catch_warnings():
+                # Python 3.12+ warns when forking a process that runs other threads (a library
+                # caller's, or the previous worker's pool thread): a worker only analyses pages
+                # and takes no lock those threads could hold.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                for _ in range(max(1, processes)):
+                    executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init,
+                                                   initargs=(config, only, skip))
+                    # started now, while this process has no event loop of ours
+                    pid = executor.submit(_noop).result()
+                    self.slots.append(_Slot(executor, pid))
         finally:
             gc.unfreeze()
         self.assigned: dict[str, _Slot] = {}
