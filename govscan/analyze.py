@@ -150,6 +150,9 @@ class LocalAnalyzer:
     async def finish(self, site: SiteConfig) -> AnalysisResult:
         return self.sites.pop(site.id).finish()
 
+    def site_ended(self, site: SiteConfig) -> None:
+        """``site``'s scan is over (nothing to free here)."""
+
     def close(self) -> None:
         self.sites.clear()
 
@@ -300,6 +303,8 @@ class ProcessAnalyzer:
             gc.unfreeze()
         self.assigned: dict[str, _Slot] = {}
         self.lost: dict[str, str] = {}     # site id -> why its worker's facts were lost
+        self.expected = len(config.sites)
+        self.ended: set[str] = set()
 
     @property
     def pids(self) -> list[int]:
@@ -345,6 +350,14 @@ class ProcessAnalyzer:
         if site.id not in self.local.sites:
             self.lost.setdefault(site.id, error)
             await self.local.begin(site, final_url)
+
+    def site_ended(self, site: SiteConfig) -> None:
+        """``site``'s scan is over, its analysis merged. Once every site's is, the workers go:
+        their memory (a big site's facts, also copied to the crawler) is no longer needed for
+        the link checks, site rules and reports still to come."""
+        self.ended.add(site.id)
+        if len(self.ended) >= self.expected:
+            self.close()
 
     def close(self) -> None:
         for slot in self.slots:

@@ -170,6 +170,7 @@ class SiteCrawl:
         finally:
             self.fetcher.crawl_finished(self.hosts)
         await self.settle()
+        self.analyzer.site_ended(site)  # its page analysis is merged: a worker may go
         await self._check_links()
         await self._probe_extras()
         state.facts.pages = state.stats.pages
