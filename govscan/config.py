@@ -398,6 +398,15 @@ def _default_id(host: str) -> str:
 
 # ---------------------------------------------------------------- entry point
 
+def scoring_of(merged: Mapping[str, Any], docs: list[Located]) -> dict[str, Any]:
+    """The ``scoring`` values of a merged rules document (``load_rules_doc``) over the bundled
+    preset's, checked against their shapes and types."""
+    defaults = _preset("default").data.get("scoring", {})
+    scoring = merged.get("scoring") or {}
+    _check_scoring(scoring, defaults, docs, ("scoring",))
+    return _deep_merge(defaults, scoring)
+
+
 def load(sites_path: str | None, urls: tuple[str, ...] = (), rules_path: str | None = None,
          as_of: dt.date | None = None, crawl_overrides: Mapping[str, Any] | None = None) -> RunConfig:
     merged, docs = load_rules_doc(rules_path)
@@ -407,15 +416,13 @@ def load(sites_path: str | None, urls: tuple[str, ...] = (), rules_path: str | N
     crawl = _crawl_settings(merged.get("crawl"), docs)
     if crawl_overrides:
         crawl = replace(crawl, **{k: v for k, v in crawl_overrides.items() if v is not None})
-    default_scoring = _preset("default").data.get("scoring", {})
-    scoring = merged.get("scoring") or {}
-    _check_scoring(scoring, default_scoring, docs, ("scoring",))
+    scoring = scoring_of(merged, docs)
     if not sites_path and not urls:
         raise ConfigError("command line", "", "no sites: give URLs or --sites FILE")
     sites = load_sites(sites_path or "", urls, docs)
     return RunConfig(
         sites=sites, crawl=crawl, rules=MappingProxyType(rule_settings),
-        scoring=MappingProxyType(_deep_merge(default_scoring, scoring)),
+        scoring=MappingProxyType(scoring),
         as_of=as_of or dt.date.today(), rules_source=rules_path or "default",
         sites_source=sites_path or "",
     )

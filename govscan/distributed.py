@@ -471,7 +471,7 @@ def run_distributed(config: RunConfig, options: Any = None, broker: str = DEFAUL
     every site in the report: a site with no result (broker gone for ``outage_timeout`` seconds, no
     site started or finished for ``stall_timeout`` seconds, Ctrl-C/SIGTERM) gets an error entry and
     ``complete: false``, and so does the run."""
-    from govscan.run import RunOptions
+    from govscan.run import RunOptions, report_options as run_report_options
 
     options = options or RunOptions()
     log = log or (lambda message: None)
@@ -571,17 +571,8 @@ def run_distributed(config: RunConfig, options: Any = None, broker: str = DEFAUL
         progress.site_finished(site.id, 0, None)
     if stop_reason is None or stop_reason[0] != "broker-unreachable":
         _cleanup(client, app, run_id, list(by_task))
-    report_options = {
-        "as_of": config.as_of.isoformat(), "rules": config.rules_source, "sites_file": config.sites_source,
-        "max_pages": config.crawl.max_pages, "max_depth": config.crawl.max_depth,
-        "concurrency": config.crawl.concurrency, "per_host": config.crawl.per_host,
-        "delay": config.crawl.delay, "timeout": config.crawl.timeout,
-        "ignore_robots": bool(options.ignore_robots or not config.crawl.obey_robots),
-        "only": sorted(options.only), "skip": sorted(options.skip),
-        "connect_to": list(options.connect_to), "requests": requests,
-        "distributed": {"broker": mask(broker), "run": run_id, "workers": sorted(workers),
-                        "jobs": dict(sorted(jobs.items()))},
-    }
+    report_options = dict(run_report_options(config, options, requests), distributed={
+        "broker": mask(broker), "run": run_id, "workers": sorted(workers), "jobs": dict(sorted(jobs.items()))})
     sites = [results[s.id] for s in config.sites]
     return Report(sites=sites, started_at=started_at, finished_at=_now(), as_of=config.as_of.isoformat(),
                   complete=stop_reason is None and all(s.complete for s in sites), options=report_options)

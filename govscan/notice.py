@@ -61,10 +61,7 @@ def load_settings(rules_path: str | None = None) -> NoticeSettings:
     from govscan import config
 
     merged, docs = config.load_rules_doc(rules_path)
-    defaults = config._preset("default").data.get("scoring", {})
-    scoring = merged.get("scoring") or {}
-    config._check_scoring(scoring, defaults, docs, ("scoring",))
-    return NoticeSettings.from_scoring(config._deep_merge(defaults, scoring), rules_path or "default")
+    return NoticeSettings.from_scoring(config.scoring_of(merged, docs), rules_path or "default")
 
 
 def is_workday(day: dt.date, settings: NoticeSettings) -> bool:

@@ -108,17 +108,23 @@ async def run_async(config: RunConfig, options: RunOptions | None = None, analyz
         for sig in installed:
             loop.remove_signal_handler(sig)
         await asyncio.shield(fetcher.aclose())
-    report_options = {
+    return Report(sites=[s.result(config, options.availability.get(s.site.id)) for s in states], started_at=started, finished_at=_now(),
+                  as_of=config.as_of.isoformat(), complete=complete and all(s.complete for s in states),
+                  options=report_options(config, options, fetcher.requests))
+
+
+def report_options(config: RunConfig, options: RunOptions, requests: int) -> dict[str, Any]:
+    """The run's settings as the report records them (local and distributed runs alike)."""
+    return {
         "as_of": config.as_of.isoformat(), "rules": config.rules_source, "sites_file": config.sites_source,
         "max_pages": config.crawl.max_pages, "max_depth": config.crawl.max_depth,
         "concurrency": config.crawl.concurrency, "per_host": config.crawl.per_host,
         "delay": config.crawl.delay, "timeout": config.crawl.timeout,
-        "ignore_robots": fetcher.ignore_robots, "only": sorted(options.only), "skip": sorted(options.skip),
-        "connect_to": list(options.connect_to), "requests": fetcher.requests,
+        # as the Fetcher decides it
+        "ignore_robots": bool(options.ignore_robots or not config.crawl.obey_robots),
+        "only": sorted(options.only), "skip": sorted(options.skip),
+        "connect_to": list(options.connect_to), "requests": requests,
     }
-    return Report(sites=[s.result(config, options.availability.get(s.site.id)) for s in states], started_at=started, finished_at=_now(),
-                  as_of=config.as_of.isoformat(), complete=complete and all(s.complete for s in states),
-                  options=report_options)
 
 
 def run(config: RunConfig, options: RunOptions | None = None, jobs: int | None = None) -> Report:
