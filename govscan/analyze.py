@@ -58,7 +58,7 @@ class PageJob:
     @classmethod
     def of(cls, page: Page) -> "PageJob":
         return cls(url=page.url, final_url=page.final_url, status=page.status, text=page.text,
-                   headers=dict(page.headers), content_type=page.content_type, encoding=page.encoding,
+                   headers=page.headers, content_type=page.content_type, encoding=page.encoding,
                    depth=page.depth, redirects=tuple(page.redirects), is_homepage=page.is_homepage)
 
     def page(self) -> Page:

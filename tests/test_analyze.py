@@ -76,23 +76,26 @@ def test_site_analysis_in_a_worker_matches_local():
     assert apart[1].errors == local[1].errors == []
 
 
-def test_a_dead_worker_costs_its_facts_not_the_run():
+def _in_worker(scenario):
+    """``scenario(pool, site)`` against one worker process, bounded in time; the pool closed after."""
     config = _config()
-    site = config.sites[0]
     pool = ProcessAnalyzer(config, 1)
+    try:
+        return asyncio.run(asyncio.wait_for(scenario(pool, config.sites[0]), 30))
+    finally:
+        pool.close()
 
-    async def scenario():
+
+def test_a_dead_worker_costs_its_facts_not_the_run():
+    async def scenario(pool, site):
         await pool.begin(site, site.url)
         first = await pool.analyse(site, _job(site.url, SPAM_HOME, home=True))
         os.kill(pool.pids[0], signal.SIGKILL)
         await asyncio.sleep(0.2)
         second = await pool.analyse(site, _job(site.url + "a.html", SPAM_HOME.replace("测试县", "甲")))
-        return first, second, await pool.finish(site)
+        return site, first, second, await pool.finish(site)
 
-    try:
-        first, second, result = asyncio.run(asyncio.wait_for(scenario(), 30))
-    finally:
-        pool.close()
+    site, first, second, result = _in_worker(scenario)
     assert first.links and second.links  # the second page was analysed here instead
     assert [e["rule"] for e in result.errors] == ["analysis"]
     assert "lost" in result.errors[0]["error"]
@@ -101,21 +104,14 @@ def test_a_dead_worker_costs_its_facts_not_the_run():
 
 
 def test_workers_ignore_ctrl_c_of_the_process_group():
-    config = _config()
-    site = config.sites[0]
-    pool = ProcessAnalyzer(config, 1)
-
-    async def scenario():
+    async def scenario(pool, site):
         await pool.begin(site, site.url)
         os.kill(pool.pids[0], signal.SIGINT)
         await asyncio.sleep(0.2)
         await pool.analyse(site, _job(site.url, SPAM_HOME, home=True))
         return await pool.finish(site)
 
-    try:
-        result = asyncio.run(asyncio.wait_for(scenario(), 30))
-    finally:
-        pool.close()
+    result = _in_worker(scenario)
     assert result.errors == []
     assert any(f.rule == "spam-injection" for f in result.findings)
 
