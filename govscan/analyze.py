@@ -21,11 +21,13 @@ import asyncio
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
+import socket
+import struct
+import time
 import warnings
-from concurrent.futures import Future as ConcurrentFuture
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -162,39 +164,91 @@ class LocalAnalyzer:
 # A worker process's sites (module state of the worker only: the parent never fills it).
 _WORKER: dict[str, Any] = {}
 
+_HEADER = struct.Struct("!I")  # each message: its length, then a pickled list
+FLUSH_EVERY = 0.01  # seconds of analysis after which a worker sends back what it has
 
-def _worker_init(config: RunConfig, only: frozenset[str], skip: frozenset[str]) -> None:
+
+def _frame(items: list) -> bytes:
+    body = pickle.dumps(items, pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(body)) + body
+
+
+def _run_op(op: str, site_id: str, arg: Any) -> tuple[bool, Any]:
+    """One (op, site id, argument) in a worker; a failure is returned, not raised."""
+    sites: dict[str, SiteAnalysis] = _WORKER["sites"]
+    try:
+        if op == "begin":
+            config: RunConfig = _WORKER["config"]
+            site = next(s for s in config.sites if s.id == site_id)
+            analysis = sites[site_id] = SiteAnalysis(site, config, _WORKER["only"], _WORKER["skip"])
+            analysis.begin(arg)
+            return True, None
+        if op == "page":
+            return True, sites[site_id].analyse(arg)
+        if op == "finish":
+            return True, sites.pop(site_id).finish()
+        return False, f"unknown operation {op!r}"
+    except Exception as exc:  # noqa: BLE001  (reported back to the crawler as an error entry)
+        return False, f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _answer(sock: socket.socket, results: list[tuple[bool, Any]]) -> None:
+    try:
+        data = _frame(results)
+    except Exception:  # noqa: BLE001  one unpicklable result must not cost the others
+        data = _frame([_picklable(r) for r in results])
+    sock.sendall(data)
+
+
+def _picklable(result: tuple[bool, Any]) -> tuple[bool, Any]:
+    try:
+        pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+        return result
+    except Exception as exc:  # noqa: BLE001
+        return False, f"result not transferable: {type(exc).__name__}: {exc}"[:300]
+
+
+def _worker_main(sock: socket.socket, inherited: list[socket.socket], config: RunConfig,
+                 only: frozenset[str], skip: frozenset[str]) -> None:
+    """A worker's life: read operations as they come, answer in order, end at end of input."""
     # Ctrl-C reaches the whole process group: the parent decides when the run ends and then
     # still asks its workers for what they gathered.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for other in inherited:  # other workers' parent ends: their workers must see our parent close
+        other.close()
     _WORKER.update(config=config, only=only, skip=skip, sites={})
-
-
-def _worker_batch(ops: list[tuple[str, str, Any]]) -> list[tuple[bool, Any]]:
-    """Run a batch of (op, site id, argument) in order; one failure does not fail the others."""
-    sites: dict[str, SiteAnalysis] = _WORKER["sites"]
-    out: list[tuple[bool, Any]] = []
-    for op, site_id, arg in ops:
-        try:
-            if op == "begin":
-                config: RunConfig = _WORKER["config"]
-                site = next(s for s in config.sites if s.id == site_id)
-                analysis = sites[site_id] = SiteAnalysis(site, config, _WORKER["only"], _WORKER["skip"])
-                analysis.begin(arg)
-                out.append((True, None))
-            elif op == "page":
-                out.append((True, sites[site_id].analyse(arg)))
-            elif op == "finish":
-                out.append((True, sites.pop(site_id).finish()))
-            else:
-                out.append((False, f"unknown operation {op!r}"))
-        except Exception as exc:  # noqa: BLE001  (reported back to the crawler as an error entry)
-            out.append((False, f"{type(exc).__name__}: {exc}"[:300]))
-    return out
-
-
-def _noop() -> int:
-    return os.getpid()
+    buffer = bytearray()
+    ops: deque[tuple[str, str, Any]] = deque()
+    while True:
+        if not ops:
+            chunk = sock.recv(1 << 20)  # block: nothing to do until the crawler sends
+            if not chunk:
+                return
+            buffer += chunk
+        # take whatever else has arrived meanwhile, without waiting
+        while True:
+            try:
+                chunk = sock.recv(1 << 20, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                break
+            if not chunk:
+                break
+            buffer += chunk
+        while len(buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(buffer)
+            if len(buffer) < _HEADER.size + size:
+                break
+            with memoryview(buffer) as view:
+                ops.extend(pickle.loads(view[_HEADER.size:_HEADER.size + size]))
+            del buffer[:_HEADER.size + size]
+        results: list[tuple[bool, Any]] = []
+        started = time.monotonic()
+        while ops:
+            results.append(_run_op(*ops.popleft()))
+            if time.monotonic() - started >= FLUSH_EVERY:
+                break  # answer what is done; then look for new operations
+        if results:
+            _answer(sock, results)
 
 
 class AnalysisWorkerError(RuntimeError):
@@ -202,74 +256,132 @@ class AnalysisWorkerError(RuntimeError):
 
 
 class _Slot:
-    """One worker process and the operations waiting for it; one batch in flight at a time."""
+    """One worker process, spoken to over a socket pair. Operations are written as they come
+    (one message per turn of the loop) and answered in order, so the worker never waits for a
+    round trip while pages are queued for it. Plain reader and writer callbacks rather than a
+    transport: the socket can be closed after its loop has (a run interrupted, a test's loop)."""
 
-    def __init__(self, executor: ProcessPoolExecutor, pid: int) -> None:
-        self.executor = executor
-        self.pid = pid
-        self.waiting: list[tuple[str, str, Any, asyncio.Future]] = []
-        self.busy = False
+    def __init__(self, process: multiprocessing.process.BaseProcess, sock: socket.socket) -> None:
+        self.process = process
+        self.pid = process.pid
+        self.sock = sock
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.outbox: list[tuple[str, str, Any, asyncio.Future]] = []
+        self.pending: deque[asyncio.Future] = deque()  # sent, answers due in this order
+        self.inbuf = bytearray()
+        self.outbuf = bytearray()
         self.broken: str | None = None
         self.sites = 0  # sites pinned here and not finished
 
-    def submit(self, op: str, site_id: str, arg: Any) -> asyncio.Future:
-        future = asyncio.get_running_loop().create_future()
-        if self.broken:
-            future.set_exception(AnalysisWorkerError(self.broken))
-            return future
-        self.waiting.append((op, site_id, arg, future))
-        if not self.busy:
-            self._dispatch()
-        return future
-
-    def _dispatch(self) -> None:
-        batch, self.waiting = self.waiting, []
-        self.busy = True
-        try:
-            done = self.executor.submit(_worker_batch, [(op, site_id, arg) for op, site_id, arg, _ in batch])
-        except Exception as exc:  # the pool is broken or shut down
-            self._fail(batch, f"{type(exc).__name__}: {exc}")
-            return
+    async def submit(self, op: str, site_id: str, arg: Any) -> Any:
         loop = asyncio.get_running_loop()
+        if self.loop is None and self.broken is None:
+            self.loop = loop
+            self.sock.setblocking(False)
+            loop.add_reader(self.sock.fileno(), self._readable)
+        if self.broken or self.loop is not loop:
+            raise AnalysisWorkerError(self.broken or "analysis worker bound to another event loop")
+        future = loop.create_future()
+        if not self.outbox:
+            loop.call_soon(self._flush)
+        self.outbox.append((op, site_id, arg, future))
+        return await future
 
-        def wake(finished: ConcurrentFuture) -> None:  # runs in the executor's thread
-            try:
-                loop.call_soon_threadsafe(self._done, batch, finished)
-            except RuntimeError:  # the loop has closed: nobody waits any more
-                pass
-
-        done.add_done_callback(wake)
-
-    def _done(self, batch: list, done: ConcurrentFuture) -> None:
-        self.busy = False
-        exc = None if done.cancelled() else done.exception()
-        if done.cancelled() or isinstance(exc, BrokenProcessPool):
-            self._fail(batch, "cancelled" if exc is None else f"{type(exc).__name__}: {exc}")
+    def _flush(self) -> None:
+        batch, self.outbox = self.outbox, []
+        if self.broken:
+            self._fail_all([f for *_, f in batch], self.broken)
             return
-        if exc is not None:  # the batch could not be sent or returned (pickling): the worker lives
-            for *_rest, future in batch:
-                if not future.done():
-                    future.set_exception(AnalysisWorkerError(f"{type(exc).__name__}: {exc}"[:300]))
-            if self.waiting:
-                self._dispatch()
-            return
-        for (_op, _site, _arg, future), (ok, value) in zip(batch, done.result()):
-            if future.done():  # its crawler was cancelled meanwhile
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(AnalysisWorkerError(value))
-        if self.waiting:
-            self._dispatch()
+        try:
+            data = _frame([(op, site_id, arg) for op, site_id, arg, _ in batch])
+        except Exception:  # noqa: BLE001  an unpicklable argument fails its own operation only
+            sendable = []
+            for item in batch:
+                try:
+                    pickle.dumps(item[2], pickle.HIGHEST_PROTOCOL)
+                    sendable.append(item)
+                except Exception as exc:  # noqa: BLE001
+                    if not item[3].done():
+                        item[3].set_exception(AnalysisWorkerError(f"{type(exc).__name__}: {exc}"[:300]))
+            batch = sendable
+            data = _frame([(op, site_id, arg) for op, site_id, arg, _ in batch])
+        self.pending.extend(future for *_, future in batch)
+        waiting = bool(self.outbuf)
+        self.outbuf += data
+        if not waiting:
+            self._writable()
 
-    def _fail(self, batch: list, error: str) -> None:
-        self.busy = False
-        self.broken = f"analysis worker process {self.pid} ended: {error}"[:300]
-        for *_rest, future in batch + self.waiting:
+    def _writable(self) -> None:
+        try:
+            sent = self.sock.send(self.outbuf)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError as exc:
+            self._fail(f"{type(exc).__name__}: {exc}")
+            return
+        del self.outbuf[:sent]
+        assert self.loop is not None
+        if self.outbuf:
+            self.loop.add_writer(self.sock.fileno(), self._writable)
+        else:
+            self.loop.remove_writer(self.sock.fileno())
+
+    def _readable(self) -> None:
+        try:
+            data = self.sock.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self._fail(f"{type(exc).__name__}: {exc}")
+            return
+        if not data:
+            self.process.join(timeout=0.1)
+            code = self.process.exitcode
+            self._fail(f"exit code {code}" if code is not None else "connection closed")
+            return
+        buffer = self.inbuf
+        buffer += data
+        while len(buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(buffer)
+            if len(buffer) < _HEADER.size + size:
+                return
+            with memoryview(buffer) as view:
+                results = pickle.loads(view[_HEADER.size:_HEADER.size + size])
+            del buffer[:_HEADER.size + size]
+            for ok, value in results:
+                future = self.pending.popleft()
+                if future.done():  # its crawler was cancelled meanwhile
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(AnalysisWorkerError(value))
+
+    def _fail(self, error: str) -> None:
+        if self.broken is None:
+            self.broken = f"analysis worker process {self.pid} ended: {error}"[:300]
+        self._detach()
+        futures = list(self.pending) + [f for *_, f in self.outbox]
+        self.pending.clear()
+        self.outbox = []
+        self._fail_all(futures, self.broken)
+
+    def _detach(self) -> None:
+        if self.loop is not None and not self.loop.is_closed() and self.sock.fileno() >= 0:
+            self.loop.remove_reader(self.sock.fileno())
+            self.loop.remove_writer(self.sock.fileno())
+
+    @staticmethod
+    def _fail_all(futures: list[asyncio.Future], error: str) -> None:
+        for future in futures:
             if not future.done():
-                future.set_exception(AnalysisWorkerError(self.broken))
-        self.waiting = []
+                future.set_exception(AnalysisWorkerError(error))
+
+    def close(self) -> None:
+        if self.broken is None:
+            self.broken = "closed"
+        self._detach()
+        self.sock.close()  # the worker reads the end of its input and ends
 
 
 class ProcessAnalyzer:
@@ -290,15 +402,16 @@ class ProcessAnalyzer:
         try:
             with warnings.catch_warnings():
                 # Python 3.12+ warns when forking a process that runs other threads (a library
-                # caller's, or the previous worker's pool thread): a worker only analyses pages
-                # and takes no lock those threads could hold.
+                # caller's): a worker only analyses pages and takes no lock those threads hold.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 for _ in range(max(1, processes)):
-                    executor = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_worker_init,
-                                                   initargs=(config, only, skip))
-                    # started now, while this process has no event loop of ours
-                    pid = executor.submit(_noop).result()
-                    self.slots.append(_Slot(executor, pid))
+                    ours, theirs = socket.socketpair()
+                    process = context.Process(  # forked now, while this process has no event loop of ours
+                        target=_worker_main, name="govscan-analysis", daemon=True,
+                        args=(theirs, [slot.sock for slot in self.slots] + [ours], config, only, skip))
+                    process.start()
+                    theirs.close()
+                    self.slots.append(_Slot(process, ours))
         finally:
             gc.unfreeze()
         self.assigned: dict[str, _Slot] = {}
@@ -361,7 +474,12 @@ class ProcessAnalyzer:
 
     def close(self) -> None:
         for slot in self.slots:
-            slot.executor.shutdown(wait=False, cancel_futures=True)
+            slot.close()
+        for slot in self.slots:  # nothing more is asked of them: an unfinished one is stopped
+            slot.process.join(timeout=0.2)
+            if slot.process.is_alive():
+                slot.process.terminate()
+                slot.process.join(timeout=1)
         self.local.close()
 
 
