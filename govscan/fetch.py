@@ -17,7 +17,7 @@ import sys
 import time
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Protocol
+from typing import Iterable, NamedTuple, Protocol
 from urllib import robotparser
 from urllib.parse import urlsplit
 
@@ -201,9 +201,34 @@ class Fetched:
     truncated: bool = False
 
 
+class _Answer(NamedTuple):
+    """A response with its headers read into a plain dict (lower-case names) and its body."""
+
+    response: httpx.Response
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool
+
+
+_NO_BODY = httpx.ByteStream(b"")  # requests without a body (GET, HEAD)
+
+
+class _Unlimited:
+    """A semaphore that never waits."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+
+_UNLIMITED = _Unlimited()
+
+
 @dataclass
 class _HostSlot:
-    semaphore: asyncio.Semaphore
+    semaphore: asyncio.Semaphore | _Unlimited
     delay: float
     last: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -245,6 +270,7 @@ class Fetcher:
             trust_env=False,
         )
         self._extensions = {"timeout": timeout.as_dict()}  # what build_request would set
+        self._request_headers: dict[bytes, httpx.Headers] = {}  # netloc -> Host + client defaults
         self._global = asyncio.Semaphore(max(settings.concurrency, 1))
         self._hosts: dict[str, _HostSlot] = {}
         self._robots: dict[str, asyncio.Task] = {}
@@ -493,11 +519,14 @@ class Fetcher:
     def _slot(self, host: str) -> _HostSlot:
         slot = self._hosts.get(host)
         if slot is None:
-            slot = _HostSlot(asyncio.Semaphore(max(self.settings.per_host, 1)), self.settings.delay)
+            per_host = max(self.settings.per_host, 1)
+            # a host allowed as many requests as the whole run needs no limit of its own
+            limit = asyncio.Semaphore(per_host) if per_host < max(self.settings.concurrency, 1) else _UNLIMITED
+            slot = _HostSlot(limit, self.settings.delay)
             self._hosts[host] = slot
         return slot
 
-    async def _once(self, method: str, url: str, want_body: bool, max_bytes: int) -> tuple[httpx.Response, bytes, bool]:
+    async def _once(self, method: str, url: str, want_body: bool, max_bytes: int) -> _Answer:
         slot = self._slot(host_port(url)[0])
         async with self._global, slot.semaphore:
             await slot.wait_turn()
@@ -516,14 +545,24 @@ class Fetcher:
                 raise httpx.ReadTimeout("total time budget exceeded", request=request) from None
 
     def _build_request(self, method: str, url: str) -> httpx.Request:
-        """The request client.build_request would make (default headers, cookies, timeouts),
-        without its merging of base URL, params and headers."""
-        request = httpx.Request(method, _parse_url(url), headers=self.client.headers, extensions=self._extensions)
+        """The request client.build_request would make (Host first, then the client's default
+        headers; cookies; timeouts), without its merging of base URL, params and headers, and
+        with the header list made once per origin: httpx's own preparation of the automatic
+        headers costs more than the rest of building the request."""
+        parsed = _parse_url(url)
+        netloc = parsed.netloc
+        headers = self._request_headers.get(netloc)
+        if headers is None:
+            headers = httpx.Headers([(b"Host", netloc), *self.client.headers.raw])
+            if len(self._request_headers) < 10_000:
+                self._request_headers[netloc] = headers
+        request = httpx.Request(method, parsed, headers=headers, extensions=self._extensions, stream=_NO_BODY)
+        request.read()
         if self.client.cookies:
             self.client.cookies.set_cookie_header(request)
         return request
 
-    async def _send(self, request: httpx.Request, want_body: bool, max_bytes: int) -> tuple[httpx.Response, bytes, bool]:
+    async def _send(self, request: httpx.Request, want_body: bool, max_bytes: int) -> _Answer:
         # Straight to the transport, not AsyncClient.send: its auth and hook machinery, the next
         # request it builds for every redirect, its logging and the cookie parsing of every
         # response cost more CPU than the exchange itself (bench/transport_bench.py). Redirects
@@ -531,12 +570,14 @@ class Fetcher:
         response = await self._transport.handle_async_request(request)
         try:
             response.request = request
-            if "set-cookie" in response.headers:
+            # read once: every lookup in httpx's Headers scans and decodes the whole list
+            headers = dict(response.headers.items())
+            if "set-cookie" in headers:
                 self.client.cookies.extract_cookies(response)
             body = bytearray()
             truncated = False
             if want_body and request.method != "HEAD":
-                decoder = _BoundedDecoder(response.headers.get("content-encoding", ""))
+                decoder = _BoundedDecoder(headers.get("content-encoding", ""))
                 try:
                     async for chunk in response.aiter_raw():
                         body.extend(decoder.feed(chunk, max_bytes - len(body) + 1))
@@ -547,7 +588,7 @@ class Fetcher:
                     body.extend(response.content[: max_bytes + 1])
                     truncated = len(body) > max_bytes
                 del body[max_bytes:]
-            return response, bytes(body), truncated
+            return _Answer(response, headers, bytes(body), truncated)
         finally:
             await response.aclose()
 
@@ -558,17 +599,21 @@ class Fetcher:
         current = url
         status = 0
         for _hop in range(self.settings.max_redirects + 1):
-            if await self._is_private(current):
+            private = self._private_known(current)
+            if private is None:
+                private = await self._is_private(current)
+            if private:
                 return Fetched(LinkResult(url=url, status=0, error="blocked-private",
                                           error_detail=f"{host_port(current)[0]} resolves to a private or loopback address",
                                           final_url=current, redirects=tuple(chain), method=method,
                                           skipped="private-address", elapsed_ms=_ms(started)))
-            response, body, truncated, error, detail = await self._with_retries(method, current, want_body, max_bytes)
-            if error:
+            answer, error, detail = await self._with_retries(method, current, want_body, max_bytes)
+            if error or answer is None:
                 return Fetched(LinkResult(url=url, status=0, error=error, error_detail=detail, final_url=current,
                                           redirects=tuple(chain), method=method, elapsed_ms=_ms(started)))
-            status = response.status_code
-            location = response.headers.get("location")
+            status = answer.response.status_code
+            headers, body, truncated = answer.headers, answer.body, answer.truncated
+            location = headers.get("location")
             if status in REDIRECT_STATUSES and location:
                 target = normalize(location, current)
                 if target is None:
@@ -587,13 +632,13 @@ class Fetcher:
                     return Fetched(replace(known, url=url, redirects=tuple(chain) + known.redirects,
                                            method=method, elapsed_ms=_ms(started)))
                 continue
-            content_type = response.headers.get("content-type", "")
+            content_type = headers.get("content-type", "")
             page = None
             title = snippet = None
             if body and status < 400 and _is_html(content_type, body):
                 text, encoding = decode(body, content_type)
                 page = Page(url=url, final_url=current, status=status, text=text,
-                            headers=dict(response.headers), content_type=content_type, encoding=encoding,
+                            headers=headers, content_type=content_type, encoding=encoding,
                             redirects=tuple(chain), **(page_kw or {}))
                 if not defer_text:
                     title, snippet = self._keep_title(page.title), self._keep_snippet(page.visible_text)
@@ -601,7 +646,7 @@ class Fetcher:
                     page = None
             elif body and status < 400 and _is_script(content_type, current) and not for_link:
                 text, encoding = decode(body, content_type)
-                page = Page(url=url, final_url=current, status=status, text=text, headers=dict(response.headers),
+                page = Page(url=url, final_url=current, status=status, text=text, headers=headers,
                             content_type=content_type or "application/javascript", encoding=encoding,
                             redirects=tuple(chain))
             result = LinkResult(url=url, status=status, final_url=current, redirects=tuple(chain),
@@ -619,10 +664,9 @@ class Fetcher:
         attempt = 0
         while True:
             error = detail = None
-            response = None
-            body, truncated = b"", False
+            answer = None
             try:
-                response, body, truncated = await self._once(method, url, want_body, max_bytes)
+                answer = await self._once(method, url, want_body, max_bytes)
             except httpx.TimeoutException as exc:
                 error, detail = "timeout", type(exc).__name__
             except httpx.ConnectError as exc:
@@ -636,24 +680,30 @@ class Fetcher:
             except httpx.InvalidURL as exc:
                 error, detail = "invalid-url", str(exc)[:200]
             retryable = error in ("timeout", "connect", "read", "protocol") or (
-                response is not None and response.status_code in RETRY_STATUSES)
+                answer is not None and answer.response.status_code in RETRY_STATUSES)
             if not retryable or attempt >= self.settings.retries:
-                return response, body, truncated, error, detail
+                return answer, error, detail
             delay = self.settings.backoff * (2 ** attempt) * (0.9 + 0.2 * random.random())
-            if response is not None:
-                delay = max(delay, _retry_after(response.headers.get("retry-after")) or 0.0)
+            if answer is not None:
+                delay = max(delay, _retry_after(answer.headers.get("retry-after")) or 0.0)
             await asyncio.sleep(min(delay, self.settings.max_retry_after))
             attempt += 1
+
+    def _private_known(self, url: str) -> bool | None:
+        """:meth:`_is_private` when it needs no lookup (nearly always), else None."""
+        host, port = host_port(url)
+        if host in self.trusted_hosts or any(rule.matches(host, port) for rule in self.connect_rules):
+            return False
+        return self._private.get(host)
 
     async def _is_private(self, url: str) -> bool:
         """True when ``url`` would reach a private, loopback or link-local address that no
         configured site or --connect-to rule put there (the guard against being turned inward)."""
+        known = self._private_known(url)
+        if known is not None:
+            return known
         host, port = host_port(url)
-        if host in self.trusted_hosts or any(rule.matches(host, port) for rule in self.connect_rules):
-            return False
         key = host
-        if key in self._private:
-            return self._private[key]
         addresses: list[str] = []
         try:
             addresses = [str(ipaddress.ip_address(host.strip("[]")))]
@@ -674,17 +724,17 @@ class Fetcher:
         """None (allow everything) when robots.txt is missing, broken or unreachable."""
         url = origin + "/robots.txt"
         for _hop in range(3):
-            response, body, _t, error, _d = await self._with_retries("GET", url, True, 500_000)
-            if error or response is None:
+            answer, error, _d = await self._with_retries("GET", url, True, 500_000)
+            if error or answer is None:
                 return None
-            location = response.headers.get("location")
-            if response.status_code in REDIRECT_STATUSES and location:
+            location = answer.headers.get("location")
+            if answer.response.status_code in REDIRECT_STATUSES and location:
                 url = normalize(location, url) or url
                 continue
-            if response.status_code != 200:
+            if answer.response.status_code != 200:
                 return None
             parser = robotparser.RobotFileParser()
-            parser.parse(body.decode("utf-8", "replace").splitlines())
+            parser.parse(answer.body.decode("utf-8", "replace").splitlines())
             return parser
         return None
 
