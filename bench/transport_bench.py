@@ -150,7 +150,8 @@ async def run_fetcher(pages, leaves, concurrency, _name):
         nonlocal nbytes
         fetched = await fetcher.fetch_page(rename(url), **kw)
         assert fetched.result.ok, fetched.result
-        nbytes += len(fetched.page.text) if fetched.page is not None else 0
+        got = fetched.page or fetched.job
+        nbytes += len(got.text) if got is not None else 0
 
     async def leaf(url):
         result = await fetcher.check(rename(url), prefer_head=True)

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from govscan import extract
+from govscan.charset import decode
 from govscan.config import RunConfig, SiteConfig
 from govscan.engine import Engine
 from govscan.facts import SiteFacts
@@ -44,12 +45,14 @@ SNIPPET_CHARS = 2000  # of a page's visible text kept for the dead-link rule's s
 
 @dataclass(frozen=True)
 class PageJob:
-    """A fetched page as the crawler hands it over: the Page's own fields, no parsed state."""
+    """A fetched page as the crawler hands it over: the Page's own fields, no parsed state.
+    ``text`` may be the undecoded body (bytes): then the analysis decodes it (charset, with
+    ``content_type``'s declaration) and ``encoding`` is the one it found."""
 
     url: str
     final_url: str
     status: int
-    text: str
+    text: str | bytes
     headers: Mapping[str, str]
     content_type: str
     encoding: str
@@ -57,15 +60,12 @@ class PageJob:
     redirects: tuple[str, ...]
     is_homepage: bool
 
-    @classmethod
-    def of(cls, page: Page) -> "PageJob":
-        return cls(url=page.url, final_url=page.final_url, status=page.status, text=page.text,
-                   headers=page.headers, content_type=page.content_type, encoding=page.encoding,
-                   depth=page.depth, redirects=tuple(page.redirects), is_homepage=page.is_homepage)
-
     def page(self) -> Page:
-        return Page(url=self.url, final_url=self.final_url, status=self.status, text=self.text,
-                    headers=self.headers, content_type=self.content_type, encoding=self.encoding,
+        text, encoding = self.text, self.encoding
+        if isinstance(text, bytes):
+            text, encoding = decode(text, self.content_type)
+        return Page(url=self.url, final_url=self.final_url, status=self.status, text=text,
+                    headers=self.headers, content_type=self.content_type, encoding=encoding,
                     depth=self.depth, redirects=self.redirects, is_homepage=self.is_homepage)
 
 

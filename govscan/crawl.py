@@ -21,7 +21,6 @@ from govscan.engine import Engine
 from govscan.facts import CRAWL_FIELDS, AdminProbe, SiteFacts
 from govscan.fetch import Fetcher
 from govscan.model import CheckedLink, Context, Finding, LinkRef
-from govscan.page import Page
 from govscan.progress import NoProgress, Progress
 from govscan.report import CrawlStats, SiteResult
 from govscan.scoring import score
@@ -200,7 +199,7 @@ class SiteCrawl:
         self.state.facts.homepage = home.result
         self.state.facts.final_url = home.result.final_url
         self.queued.add(site.url)
-        if not home.result.ok or home.page is None:
+        if not home.result.ok or home.job is None:
             return
         final_host = host_of(home.result.final_url or site.url)
         if final_host and final_host not in self.hosts:
@@ -208,7 +207,7 @@ class SiteCrawl:
             self.fetcher.crawl_started([final_host])
         await self.analyzer.begin(self.state.site, home.result.final_url)
         self._analysing = True
-        await self._handle(home.page, depth=0, is_home=True, truncated=home.truncated)
+        await self._handle(home.job, depth=0, is_home=True, truncated=home.truncated)
         workers = [asyncio.create_task(self._worker()) for _ in range(max(1, self.config.crawl.per_host * 2))]
         try:
             await self.queue.join()
@@ -225,8 +224,8 @@ class SiteCrawl:
                     self.skip(url, "robots")
                     continue
                 fetched = await self.fetcher.fetch_page(url, depth=depth, annotate_later=True)
-                if fetched.page is not None:
-                    await self._handle(fetched.page, depth=depth, is_home=False, truncated=fetched.truncated)
+                if fetched.job is not None:
+                    await self._handle(fetched.job, depth=depth, is_home=False, truncated=fetched.truncated)
             finally:
                 # Drop the page (its text and parsed tree) before yielding: otherwise every worker
                 # whose answer came in the same loop turn holds its page at once (~130 MB).
@@ -234,7 +233,7 @@ class SiteCrawl:
                 self.queue.task_done()
             await asyncio.sleep(0)  # let other sites' coroutines run between big pages
 
-    async def _handle(self, page: Page, depth: int, is_home: bool, truncated: bool) -> None:
+    async def _handle(self, page: PageJob, depth: int, is_home: bool, truncated: bool) -> None:
         state = self.state
         if truncated:
             self.skip(page.url, f"truncated: larger than {self.config.crawl.max_page_bytes} bytes")
@@ -245,7 +244,7 @@ class SiteCrawl:
                 self.queued.add(page.final_url)  # reached through a redirect: do not fetch it again
             self.progress.page_done(state.site.id, page.url)
         try:
-            outcome: PageOutcome = await self.analyzer.analyse(state.site, PageJob.of(page))
+            outcome: PageOutcome = await self.analyzer.analyse(state.site, page)
         except AnalysisWorkerError as exc:
             state.engine.errors.append({"rule": "analysis", "url": page.url, "error": str(exc)[:300]})
             return

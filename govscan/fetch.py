@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from govscan import __version__
-from govscan.analyze import SNIPPET_CHARS
+from govscan.analyze import SNIPPET_CHARS, PageJob
 from govscan.charset import decode
 from govscan.config import CrawlSettings
 from govscan.model import LinkResult
@@ -194,11 +194,13 @@ class SharedLinkCache(Protocol):
 
 @dataclass
 class Fetched:
-    """A finished request: its LinkResult plus, for pages, the decoded Page."""
+    """A finished request: its LinkResult plus, for pages, the decoded Page, or with
+    ``annotate_later`` the undecoded PageJob that an analyzer decodes and parses."""
 
     result: LinkResult
     page: Page | None = None
     truncated: bool = False
+    job: PageJob | None = None
 
 
 class _Answer(NamedTuple):
@@ -370,12 +372,13 @@ class Fetcher:
                          annotate_later: bool = False) -> Fetched:
         """GET a page of a site being crawled; records its result in the run's link table.
         ``depth`` and ``is_homepage`` are stamped on the Page, which is parsed once for all.
-        ``annotate_later``: the page is not parsed here; its analysis calls :meth:`annotate`."""
+        ``annotate_later``: the page is not decoded nor parsed here (``Fetched.job`` instead of
+        ``Fetched.page``); its analysis calls :meth:`annotate`."""
         fetched = await self._request(url, want_body=True, max_bytes=self.settings.max_page_bytes,
                                       method="GET", page_kw={"depth": depth, "is_homepage": is_homepage},
                                       defer_text=annotate_later)
         self._resolve(url, fetched.result)
-        page = fetched.page
+        page = fetched.job
         if annotate_later and page is not None and "javascript" not in page.content_type:
             group = [url] if page.final_url == url else [url, page.final_url]
             for key in group:
@@ -635,7 +638,18 @@ class Fetcher:
             content_type = headers.get("content-type", "")
             page = None
             title = snippet = None
-            if body and status < 400 and _is_html(content_type, body):
+            job = None
+            is_html = bool(body) and status < 400 and _is_html(content_type, body)
+            is_script = (not is_html and bool(body) and status < 400 and not for_link
+                         and _is_script(content_type, current))
+            if defer_text and (is_html or is_script):
+                # decoded where it is analysed: this process only passes the bytes on
+                kw = (page_kw or {}) if is_html else {}
+                job = PageJob(url=url, final_url=current, status=status, text=body, headers=headers,
+                              content_type=content_type if is_html else content_type or "application/javascript",
+                              encoding="", depth=kw.get("depth", 0), redirects=tuple(chain),
+                              is_homepage=kw.get("is_homepage", False))
+            elif is_html:
                 text, encoding = decode(body, content_type)
                 page = Page(url=url, final_url=current, status=status, text=text,
                             headers=headers, content_type=content_type, encoding=encoding,
@@ -644,7 +658,7 @@ class Fetcher:
                     title, snippet = self._keep_title(page.title), self._keep_snippet(page.visible_text)
                 if for_link:
                     page = None
-            elif body and status < 400 and _is_script(content_type, current) and not for_link:
+            elif is_script:
                 text, encoding = decode(body, content_type)
                 page = Page(url=url, final_url=current, status=status, text=text, headers=headers,
                             content_type=content_type or "application/javascript", encoding=encoding,
@@ -654,7 +668,7 @@ class Fetcher:
                                 elapsed_ms=_ms(started), page_title=title, page_snippet=snippet)
             if chain and method == "GET" and current not in self._table:
                 self._resolve(current, replace(result, url=current, redirects=()))
-            return Fetched(result, page, truncated)
+            return Fetched(result, page, truncated, job)
         return Fetched(LinkResult(url=url, status=status, error="too-many-redirects",
                                   error_detail=f"more than {self.settings.max_redirects} redirects",
                                   final_url=current, redirects=tuple(chain), method=method,
