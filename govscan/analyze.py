@@ -41,6 +41,7 @@ from govscan.page import Page
 from govscan.urls import normalize
 
 SNIPPET_CHARS = 2000  # of a page's visible text kept for the dead-link rule's soft-404 phrases
+LINK_TEXT_CHARS = 80  # of a link's text kept where the link table records it
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class PageJob:
 @dataclass(frozen=True)
 class PageOutcome:
     """What the crawler needs of an analysed page. Links are plain (url, tag, attr, text)
-    tuples, the page's own first, then those its platform's scripts render."""
+    tuples, the page's own first, then those its platform's scripts render; their text is cut
+    to what the link table keeps."""
 
     links: tuple[tuple[str, str, str, str], ...] = ()
     extra: tuple[str, ...] = ()        # absolute URLs reached by other means (script pagination …)
@@ -129,7 +131,7 @@ class SiteAnalysis:
 
 
 def _plain(links) -> tuple[tuple[str, str, str, str], ...]:
-    return tuple((link.url, link.tag, link.attr, link.text) for link in links)
+    return tuple((link.url, link.tag, link.attr, link.text[:LINK_TEXT_CHARS]) for link in links)
 
 
 # ------------------------------------------------------------------ in this process

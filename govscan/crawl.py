@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from govscan.analyze import AnalysisResult, AnalysisWorkerError, LocalAnalyzer, PageJob, PageOutcome
+from govscan.analyze import (LINK_TEXT_CHARS, AnalysisResult, AnalysisWorkerError, LocalAnalyzer, PageJob,
+                             PageOutcome)
 from govscan.config import RunConfig, SiteConfig
 from govscan.engine import Engine
 from govscan.facts import CRAWL_FIELDS, AdminProbe, SiteFacts
@@ -259,7 +260,7 @@ class SiteCrawl:
 
     def _follow(self, page_url: str, links, depth: int, is_home: bool) -> None:
         """``links``: (url, tag, attr, text) tuples of one page."""
-        refs = self.state.refs
+        refs, queued = self.state.refs, self.queued
         for url, tag, attr, text in links:
             targets = refs.get(url)
             if targets is None:
@@ -275,10 +276,11 @@ class SiteCrawl:
                     self.fetcher.prefetch(url)
             if len(targets) < MAX_REFS:  # enough to show where; not one entry per page of a big site
                 # interned: the same navigation texts on every page are kept once
-                targets.append((page_url, tag, attr, sys.intern(text[:80])))
+                targets.append((page_url, tag, attr, sys.intern(text[:LINK_TEXT_CHARS])))
             if is_home:
                 self.state.on_homepage.add(url)
-            self._consider(url, tag, depth + 1)
+            if url not in queued:  # most occurrences: a page already known
+                self._consider(url, tag, depth + 1)
 
     def _consider(self, url: str, tag: str, depth: int) -> None:
         if url in self.queued:  # most occurrences: a page already known

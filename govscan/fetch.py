@@ -287,6 +287,7 @@ class Fetcher:
         self._snippet_phrases: set[str] | None = None
         self._snippet_max = 0
         self._snippet_re: re.Pattern | None = None
+        self._snippet_plain: tuple[str, ...] = ()
         # table keys of crawled pages whose title and text their analysis will bring (annotate)
         self._unannotated: dict[str, list[str]] = {}
         self._prefetch: collections.deque[str] = collections.deque()
@@ -315,8 +316,15 @@ class Fetcher:
         The page title likewise is kept only when it holds one of the phrases."""
         self._snippet_phrases = (self._snippet_phrases or set()) | {p for p in phrases if p}
         self._snippet_max = max(self._snippet_max, max_chars)
-        phrases = sorted(self._snippet_phrases, key=len, reverse=True)
-        self._snippet_re = re.compile("|".join(map(re.escape, phrases)), re.I) if phrases else None
+        # Phrases without cased letters (Chinese ones) match case-insensitively exactly where
+        # they occur: a substring test, many times faster than the regex on CJK text.
+        self._snippet_plain = tuple(p for p in self._snippet_phrases if p.lower() == p == p.upper())
+        cased = sorted(set(self._snippet_phrases) - set(self._snippet_plain), key=len, reverse=True)
+        self._snippet_re = re.compile("|".join(map(re.escape, cased)), re.I) if cased else None
+
+    def _has_phrase(self, text: str) -> bool:
+        return any(p in text for p in self._snippet_plain) or (
+            self._snippet_re is not None and self._snippet_re.search(text) is not None)
 
     def _keep_snippet(self, text: str | None) -> str | None:
         if text is None:
@@ -324,14 +332,14 @@ class Fetcher:
         snippet = text[:SNIPPET_CHARS]
         if self._snippet_phrases is None:
             return snippet
-        if len(snippet) > self._snippet_max or self._snippet_re is None or not self._snippet_re.search(snippet):
+        if len(snippet) > self._snippet_max or not self._has_phrase(snippet):
             return None  # dead-link reads no text here: a match needs a phrase in a short enough body
         return snippet
 
     def _keep_title(self, title: str | None) -> str | None:
         if title is None:
             return None
-        if self._snippet_phrases is None or (self._snippet_re is not None and self._snippet_re.search(title)):
+        if self._snippet_phrases is None or self._has_phrase(title):
             return title
         return None  # dead-link reads the title only for soft-404 phrases
 

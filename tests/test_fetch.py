@@ -275,3 +275,16 @@ def test_private_guard_follows_redirects_but_trusts_configured_hosts_and_connect
     assert requested == ["http://www.public.gov.cn/"]
     assert run(go(trusted_hosts=["127.0.0.1"])).ok
     assert run(go(connect_rules=[ConnectRule.parse("127.0.0.1:8080:127.0.0.1:8080")])).ok
+
+
+def test_soft_404_text_kept_only_with_a_phrase_in_any_case():
+    """Chinese phrases are found by substring, cased ones case-insensitively; long bodies and
+    bodies without a phrase keep nothing."""
+    fetcher = Fetcher(CrawlSettings(), transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    fetcher.keep_snippets(["页面不存在", "Page Not Found"], 40)
+    assert fetcher._keep_snippet("抱歉，您访问的页面不存在") == "抱歉，您访问的页面不存在"
+    assert fetcher._keep_snippet("ERROR: PAGE NOT FOUND") == "ERROR: PAGE NOT FOUND"
+    assert fetcher._keep_snippet("欢迎访问本站") is None
+    assert fetcher._keep_snippet("页面不存在" + "正文" * 40) is None  # longer than 40 characters
+    assert fetcher._keep_title("page not found - 测试县") == "page not found - 测试县"
+    assert fetcher._keep_title("测试县人民政府") is None
