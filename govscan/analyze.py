@@ -170,9 +170,11 @@ _HEADER = struct.Struct("!I")  # each message: its length, then a pickled list
 FLUSH_EVERY = 0.01  # seconds of analysis after which a worker sends back what it has
 
 
-def _frame(items: list) -> bytes:
+def _frame(items: list) -> tuple[bytes, bytes]:
+    """A message as (header, body), sent one after the other: joined, a big site's facts
+    would be copied once more at the moment its memory peaks."""
     body = pickle.dumps(items, pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(body)) + body
+    return _HEADER.pack(len(body)), body
 
 
 def _run_op(op: str, site_id: str, arg: Any) -> tuple[bool, Any]:
@@ -188,7 +190,10 @@ def _run_op(op: str, site_id: str, arg: Any) -> tuple[bool, Any]:
         if op == "page":
             return True, sites[site_id].analyse(arg)
         if op == "finish":
-            return True, sites.pop(site_id).finish()
+            result = sites.pop(site_id).finish()
+            if arg and not sites:  # no site will come here again: end once this is sent
+                _WORKER["retire"] = True
+            return True, result
         return False, f"unknown operation {op!r}"
     except Exception as exc:  # noqa: BLE001  (reported back to the crawler as an error entry)
         return False, f"{type(exc).__name__}: {exc}"[:300]
@@ -196,10 +201,11 @@ def _run_op(op: str, site_id: str, arg: Any) -> tuple[bool, Any]:
 
 def _answer(sock: socket.socket, results: list[tuple[bool, Any]]) -> None:
     try:
-        data = _frame(results)
+        header, body = _frame(results)
     except Exception:  # noqa: BLE001  one unpicklable result must not cost the others
-        data = _frame([_picklable(r) for r in results])
-    sock.sendall(data)
+        header, body = _frame([_picklable(r) for r in results])
+    sock.sendall(header)
+    sock.sendall(body)
 
 
 def _picklable(result: tuple[bool, Any]) -> tuple[bool, Any]:
@@ -251,6 +257,10 @@ def _worker_main(sock: socket.socket, inherited: list[socket.socket], config: Ru
                 break  # answer what is done; then look for new operations
         if results:
             _answer(sock, results)
+        if _WORKER.get("retire") and not ops:
+            # Gone before the crawler unpickles the facts just sent: a big site's facts are then
+            # never held by both processes at once (the run's peak memory).
+            return
 
 
 class AnalysisWorkerError(RuntimeError):
@@ -295,7 +305,7 @@ class _Slot:
             self._fail_all([f for *_, f in batch], self.broken)
             return
         try:
-            data = _frame([(op, site_id, arg) for op, site_id, arg, _ in batch])
+            header, body = _frame([(op, site_id, arg) for op, site_id, arg, _ in batch])
         except Exception:  # noqa: BLE001  an unpicklable argument fails its own operation only
             sendable = []
             for item in batch:
@@ -306,10 +316,11 @@ class _Slot:
                     if not item[3].done():
                         item[3].set_exception(AnalysisWorkerError(f"{type(exc).__name__}: {exc}"[:300]))
             batch = sendable
-            data = _frame([(op, site_id, arg) for op, site_id, arg, _ in batch])
+            header, body = _frame([(op, site_id, arg) for op, site_id, arg, _ in batch])
         self.pending.extend(future for *_, future in batch)
         waiting = bool(self.outbuf)
-        self.outbuf += data
+        self.outbuf += header
+        self.outbuf += body
         if not waiting:
             self._writable()
 
@@ -451,8 +462,10 @@ class ProcessAnalyzer:
         else:
             slot = self.assigned[site.id]
             slot.sites -= 1
+            # the worker may end with this answer when no site can be pinned to it any more
+            last = slot.sites == 0 and len(set(self.assigned) | self.ended) >= self.expected
             try:
-                result = await slot.submit("finish", site.id, None)
+                result = await slot.submit("finish", site.id, last)
             except AnalysisWorkerError as exc:
                 self.lost.setdefault(site.id, str(exc))
                 result = AnalysisResult(facts=SiteFacts(site=site.info()))

@@ -66,6 +66,9 @@ def test_site_analysis_in_a_worker_matches_local():
     pool = ProcessAnalyzer(config, 1)
     try:
         apart = asyncio.run(through(pool))
+        # its only site finished and no other can come: the worker ended once it had answered
+        pool.slots[0].process.join(10)
+        assert pool.slots[0].process.exitcode == 0
     finally:
         pool.close()
     assert apart[0] == local[0]
