@@ -29,7 +29,7 @@ import time
 import warnings
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from govscan import extract
 from govscan.charset import decode
@@ -177,6 +177,18 @@ def _frame(items: list) -> tuple[bytes, bytes]:
     return _HEADER.pack(len(body)), body
 
 
+def _messages(buffer: bytearray) -> Iterator[list]:
+    """The complete messages at the start of ``buffer``, unpickled, each taken out as read."""
+    while len(buffer) >= _HEADER.size:
+        (size,) = _HEADER.unpack_from(buffer)
+        if len(buffer) < _HEADER.size + size:
+            return
+        with memoryview(buffer) as view:
+            items = pickle.loads(view[_HEADER.size:_HEADER.size + size])
+        del buffer[:_HEADER.size + size]
+        yield items
+
+
 def _run_op(op: str, site_id: str, arg: Any) -> tuple[bool, Any]:
     """One (op, site id, argument) in a worker; a failure is returned, not raised."""
     sites: dict[str, SiteAnalysis] = _WORKER["sites"]
@@ -242,13 +254,8 @@ def _worker_main(sock: socket.socket, inherited: list[socket.socket], config: Ru
             if not chunk:
                 break
             buffer += chunk
-        while len(buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(buffer)
-            if len(buffer) < _HEADER.size + size:
-                break
-            with memoryview(buffer) as view:
-                ops.extend(pickle.loads(view[_HEADER.size:_HEADER.size + size]))
-            del buffer[:_HEADER.size + size]
+        for message in _messages(buffer):
+            ops.extend(message)
         results: list[tuple[bool, Any]] = []
         started = time.monotonic()
         while ops:
@@ -352,23 +359,19 @@ class _Slot:
             code = self.process.exitcode
             self._fail(f"exit code {code}" if code is not None else "connection closed")
             return
-        buffer = self.inbuf
-        buffer += data
-        while len(buffer) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(buffer)
-            if len(buffer) < _HEADER.size + size:
-                return
-            with memoryview(buffer) as view:
-                results = pickle.loads(view[_HEADER.size:_HEADER.size + size])
-            del buffer[:_HEADER.size + size]
-            for ok, value in results:
-                future = self.pending.popleft()
-                if future.done():  # its crawler was cancelled meanwhile
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(AnalysisWorkerError(value))
+        self.inbuf += data
+        try:
+            for results in _messages(self.inbuf):
+                for ok, value in results:
+                    future = self.pending.popleft()
+                    if future.done():  # its crawler was cancelled meanwhile
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(AnalysisWorkerError(value))
+        except Exception as exc:  # noqa: BLE001  unreadable: no later answer can be matched either
+            self._fail(f"unreadable answer: {type(exc).__name__}: {exc}")
 
     def _fail(self, error: str) -> None:
         if self.broken is None:

@@ -94,17 +94,24 @@ def missing_interpretation(facts: SiteFacts, options, ctx: Context) -> Iterator[
     classes = {"policy": options["policy-columns"], "interp": options["interpretation-columns"]}
     oldest = ctx.as_of - dt.timedelta(days=options["window-days"])
 
+    kinds: dict[str, str | None] = {}  # a site's thousands of pages share a few column names
+
+    def kind_of(name: str) -> str | None:
+        if name not in kinds:
+            kinds[name] = classify(name, classes)
+        return kinds[name]
+
     policy_column_urls: set[str] = set()
     column_names: dict[str, str] = {}
     for key, col in facts.columns.items():
         column_names[key] = col.name
-        if classify(col.name, classes) == "policy":
+        if kind_of(col.name) == "policy":
             policy_column_urls.update(i.url for i in col.samples if i.url)
 
     interps: list[PolicyPage] = []
     docs: list[tuple[PolicyPage, str, str]] = []
     for page in facts.policy_pages.values():
-        kind = classify(page.column, classes) if page.column else None
+        kind = kind_of(page.column) if page.column else None
         if kind == "interp" or _contains_any(page.title, options["interpretation-keywords"]):
             interps.append(page)
             continue
