@@ -7,11 +7,14 @@ import asyncio
 import datetime as dt
 import os
 import signal
+import socket
+import struct
 
 import httpx
 import pytest
 
-from govscan.analyze import LocalAnalyzer, PageJob, ProcessAnalyzer, default_processes, make_analyzer
+from govscan.analyze import (AnalysisWorkerError, LocalAnalyzer, PageJob, ProcessAnalyzer, _Slot, default_processes,
+                             make_analyzer)
 from govscan.config import load
 from govscan.demo import DEMO_AS_OF, connect_all_to, demo_config
 from govscan.reports import validate
@@ -204,3 +207,32 @@ def test_redirect_to_a_page_still_in_analysis_gets_its_soft_404_text():
     assert set(dead) == {base + "new.html", base + "old.html"}
     assert all(e["soft_404"] for e in dead.values())
     assert dead[base + "old.html"]["redirects"] == [base + "old.html"]
+
+
+def test_an_unreadable_answer_fails_the_worker_not_the_loop():
+    """Bytes that do not unpickle: the operations waiting on that worker fail with an
+    AnalysisWorkerError (the crawler then analyses here) instead of the loop's reader raising."""
+    ours, theirs = socket.socketpair()
+
+    class Process:  # stands in for the forked worker: the test writes its answers
+        pid, exitcode = 0, None
+
+        def join(self, timeout=None):
+            return None
+
+    slot = _Slot(Process(), ours)
+
+    async def scenario():
+        answer = asyncio.ensure_future(slot.submit("page", "site", "job"))
+        await asyncio.sleep(0.05)
+        assert theirs.recv(65536)  # the request arrived
+        theirs.sendall(struct.pack("!I", 3) + b"abc")
+        with pytest.raises(AnalysisWorkerError, match="unreadable answer"):
+            await asyncio.wait_for(answer, 5)
+
+    try:
+        asyncio.run(scenario())
+        assert slot.broken and "unreadable" in slot.broken
+    finally:
+        slot.close()
+        theirs.close()
