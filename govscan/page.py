@@ -18,11 +18,21 @@ LINK_SOURCES: tuple[tuple[str, str], ...] = (
     ("link", "href"), ("iframe", "src"), ("frame", "src"), ("source", "src"),
     ("source", "srcset"), ("embed", "src"), ("video", "src"), ("audio", "src"),
 )
-_LINK_SELECTOR = ", ".join(f"{tag}[{attr}]" for tag, attr in LINK_SOURCES)
+# What Page.links asks lexbor for: every element with one of the attributes, the tag checked in
+# Python. Lexbor tries each selector of a list on every element: attribute tests cost a third of
+# the thirteen tag[attribute] ones, and the few other elements they bring (input[src],
+# base[href] ...) are dropped by the tag test. [data] brings <object data>, for EMBEDS.
+_LINK_ATTR_SELECTOR = ", ".join(f"[{attr}]" for attr in dict.fromkeys(attr for _, attr in LINK_SOURCES)) + ", [data]"
+# Selectors Page.select answers from the same pass (checks read them on every page).
+IMAGES = "img[src]"
+EMBEDS = "iframe[src], embed[src], object[data], script[src]"
+_EMBED_ATTR = {"iframe": "src", "embed": "src", "object": "data", "script": "src"}
 _SOURCES_BY_TAG: dict[str, tuple[tuple[int, str], ...]] = {
     tag: tuple((i, a) for i, (t, a) in enumerate(LINK_SOURCES) if t == tag) for tag, _ in LINK_SOURCES}
-_MULTI_SOURCE_TAGS = frozenset(tag for tag, sources in _SOURCES_BY_TAG.items() if len(sources) > 1)
 assert LINK_SOURCES[0] == ("a", "href") and _SOURCES_BY_TAG["a"] == ((0, "href"),)  # Page.links' shortcut
+# Tags whose target Page.links holds whenever an element has one: the href of a, area and link
+# (a link's unless its rel is one of _LINK_REL_SKIP: href_elsewhere then), an iframe's src.
+_HREF_TAGS = frozenset({"a", "area", "iframe", "link"})
 # <link rel=...> values that are not resources to check.
 _LINK_REL_SKIP = {"dns-prefetch", "preconnect", "canonical", "alternate", "search",
                   "pingback", "shortlink", "manifest", "prefetch", "preload"}
@@ -40,6 +50,11 @@ class PageLink(NamedTuple):
     attr: str
     text: str = ""
     node_index: int = 0
+
+
+# PageLink(url, tag, attr, text, index) without the named tuple's Python-level __new__ (half
+# the cost of building one): _new_link(PageLink, (url, tag, attr, text, index)).
+_new_link = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -83,7 +98,7 @@ class Page:
     @cached_property
     def title(self) -> str:
         node = self.tree.css_first("title")
-        return _WS.sub(" ", node.text()).strip() if node is not None else ""
+        return _WS.sub(" ", node.text_lexbor()).strip() if node is not None else ""  # = text()
 
     @cached_property
     def meta(self) -> Mapping[str, str]:
@@ -99,32 +114,67 @@ class Page:
     @cached_property
     def links(self) -> tuple[PageLink, ...]:
         """Every link of LINK_SOURCES: grouped by source in that order, document order within
-        each. One pass over the tree (a query per source took 13)."""
+        each; the text of a and area links only. One pass over the tree (a query per source
+        took 13)."""
+        return self._link_scan[0]
+
+    @cached_property
+    def href_elsewhere(self) -> bool:
+        """Whether an element other than a, area and iframe has an href that ``links`` does not
+        hold (a ``<div href>``, ``<link rel=canonical>``): checks that follow the href of any
+        element can then not rely on ``links`` alone."""
+        return self._link_scan[1]
+
+    @cached_property
+    def _link_scan(self) -> tuple[tuple[PageLink, ...], bool]:
         found: list[list[PageLink]] = [[] for _ in LINK_SOURCES]
         base = self.base_url
         seen: set[int] = set()
         resolved: dict[str, str | None] = {}  # raw value -> URL: navigation repeats links
         anchors = found[0]
-        for node in self.tree.css(_LINK_SELECTOR):
+        sources = _SOURCES_BY_TAG
+        elsewhere = False
+        images: list[LexborNode] = []
+        embeds: list[LexborNode] = []
+        for node in self.tree.css(_LINK_ATTR_SELECTOR):
+            # an element is matched once per selector it fits (<img src srcset>): count it once
+            mem_id = node.mem_id
+            if mem_id in seen:
+                continue
+            seen.add(mem_id)
             tag = node.tag
-            if tag == "a":  # most links: one attribute (there: the selector says so), a text
-                raw = node.attributes.get("href") or ""
+            if tag not in sources:
+                if tag == "object" or not elsewhere:
+                    attrs = node.attributes
+                    elsewhere = elsewhere or "href" in attrs
+                    if tag == "object" and "data" in attrs:
+                        embeds.append(node)
+                continue
+            attrs = node.attributes
+            if tag == "a":  # most links: one attribute, a text
+                raw = attrs.get("href")
+                if raw is None and "href" not in attrs:
+                    continue
+                raw = raw or ""
                 url = resolved.get(raw, "")
                 if url == "":
                     url = resolved[raw] = normalize(raw, base)
                 if url:
-                    anchors.append(PageLink(url, "a", "href", link_text(node), 0))
+                    anchors.append(_new_link(PageLink, (url, "a", "href", link_text(node), 0)))
                 continue
-            if tag in _MULTI_SOURCE_TAGS:  # matched once per selector it fits: count it once
-                if node.mem_id in seen:
-                    continue
-                seen.add(node.mem_id)
-            attrs = node.attributes
-            for index, attr in _SOURCES_BY_TAG.get(tag, ()):
+            if tag not in _HREF_TAGS and "href" in attrs:
+                elsewhere = True  # <img href>, <frame href> ...
+            if tag == "img":
+                if "src" in attrs:
+                    images.append(node)
+            elif tag in _EMBED_ATTR and "src" in attrs:
+                embeds.append(node)
+            for index, attr in sources[tag]:
                 raw = attrs.get(attr)
                 if raw is None and attr not in attrs:
                     continue
                 if tag == "link" and _skip_link_rel(node):
+                    elsewhere = True
                     continue
                 text = None
                 for value in (_srcset_urls(raw or "") if attr == "srcset" else (raw or "",)):
@@ -133,15 +183,21 @@ class Page:
                         url = resolved[value] = normalize(value, base)
                     if url:
                         if text is None:
-                            text = link_text(node) if tag == "a" or tag == "area" else ""
-                        found[index].append(PageLink(url, tag, attr, text, index))
-        return tuple(link for group in found for link in group)
+                            text = link_text(node) if tag == "area" else ""
+                        found[index].append(_new_link(PageLink, (url, tag, attr, text, index)))
+        self._selected.setdefault(IMAGES, tuple(images))
+        self._selected.setdefault(EMBEDS, tuple(embeds))
+        return tuple(link for group in found for link in group), elsewhere
 
     def select(self, selector: str) -> tuple[LexborNode, ...]:
         """``tree.css(selector)``, run once per page and selector: several checks read the same
-        elements (inline scripts, images). The answer is shared: leave the nodes as they are."""
+        elements (inline scripts, images). The answer is shared: leave the nodes as they are.
+        IMAGES and EMBEDS come from the pass that finds the links."""
         found = self._selected.get(selector)
         if found is None:
+            if selector == IMAGES or selector == EMBEDS:
+                self._link_scan
+                return self._selected[selector]
             found = self._selected[selector] = tuple(self.tree.css(selector))
         return found
 
@@ -200,7 +256,9 @@ def limit_nesting(text: str, max_depth: int = MAX_NESTING) -> str:
 def link_text(node: LexborNode) -> str:
     """The text of a link (or its image's alt/title), interned: a site repeats its navigation
     and its article titles on thousands of pages, and link results keep them."""
-    text = " ".join(node.text(deep=True).split())  # = _WS.sub(" ", ...).strip(), faster
+    # text_lexbor: the text of every text node below, as text(deep=True) joins it (lexbor's
+    # own walk: a third cheaper); " ".join(split()) = _WS.sub(" ", ...).strip(), faster
+    text = " ".join(node.text_lexbor().split())
     if not text:
         # the first <img> inside: a walk of the (small, textless) link is cheaper than a query
         img = next((d for d in node.traverse() if d.tag == "img"), None)

@@ -47,12 +47,9 @@ def _fold() -> tuple[dict[int, str], re.Pattern]:
     character), full-width letters and digits → ASCII, compatibility ideographs → unified ones;
     with a pattern that finds any character the table changes."""
     table: dict[int, str] = {}
-    chars = [chr(c) for lo, hi in _CJK_RANGES for c in range(lo, hi + 1)]
-    simplified = _opencc_t2s("\n".join(chars)).split("\n")
-    if len(simplified) == len(chars):   # one line per character; anything else: no t2s
-        for trad, simp in zip(chars, simplified):
-            if trad != simp and len(simp) == 1:
-                table[ord(trad)] = simp
+    for trad, simp in t2s_changes().items():
+        if len(simp) == 1:
+            table[ord(trad)] = simp
     for c in list(range(0xFF10, 0xFF1A)) + list(range(0xFF21, 0xFF3B)) + list(range(0xFF41, 0xFF5B)):
         table[c] = chr(c - 0xFEE0).lower()
     for c in range(0xF900, 0xFB00):
@@ -61,6 +58,18 @@ def _fold() -> tuple[dict[int, str], re.Pattern]:
             table[c] = table.get(ord(norm), norm)
     pattern = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(table)) + "]")
     return table, pattern
+
+
+@lru_cache(maxsize=1)
+def t2s_changes() -> dict[str, str]:
+    """The CJK characters (U+3400–U+9FFF) that OpenCC's t2s changes, each converted on its
+    own, with what they become; empty when the conversion cannot be read character by
+    character."""
+    chars = [chr(c) for lo, hi in _CJK_RANGES for c in range(lo, hi + 1)]
+    simplified = _opencc_t2s("\n".join(chars)).split("\n")
+    if len(simplified) != len(chars):   # one line per character; anything else: no t2s
+        return {}
+    return {trad: simp for trad, simp in zip(chars, simplified) if trad != simp}
 
 
 def _opencc_t2s(text: str) -> str:
@@ -86,6 +95,9 @@ def normalize(text: str) -> str:
     """
     if not text:
         return ""
+    if _special().search(text) is None:
+        # the common case, found in one scan: nothing to fold or drop but plain spaces
+        return text.replace(" ", "").lower()
     text = "".join(text.split())
     if _INVISIBLE_CHAR.search(text):
         text = _INVISIBLE_RE.sub("", text)
@@ -95,6 +107,22 @@ def normalize(text: str) -> str:
     if found:
         text = text.translate(table) if len(found) > 64 else pattern.sub(lambda m: table[ord(m.group())], text)
     return text
+
+
+_SPECIAL: re.Pattern | None = None
+
+
+def _special() -> re.Pattern:
+    """A pattern that finds any character normalize drops but the plain space (whitespace,
+    invisible ones) or folds (the table's; lower-casing makes none: only full-width capitals
+    lower-case into the table, and they are in it themselves). Whitespace is all in the BMP."""
+    global _SPECIAL
+    if _SPECIAL is None:
+        table, _ = _fold()
+        spaces = [c for c in range(0x10000) if chr(c).isspace() and c != 0x20]
+        chars = sorted(set(table) | set(_INVISIBLE) | set(spaces))
+        _SPECIAL = re.compile("[" + "".join(re.escape(chr(c)) for c in chars) + "]")
+    return _SPECIAL
 
 
 @lru_cache(maxsize=8)
@@ -138,6 +166,9 @@ class Match(NamedTuple):
     payloads: tuple[Any, ...]
 
 
+_DFA_MAX = 1000  # terms: larger lexicons keep the NFA (a DFA's memory grows with them)
+
+
 class Matcher:
     """Aho-Corasick automaton over normalised terms; each term carries one or more payloads."""
 
@@ -150,8 +181,20 @@ class Matcher:
         self.size = len(by_term)
         self._terms = list(by_term)
         self._payloads = [tuple(p) for p in by_term.values()]
-        self._longest = ahocorasick_rs.AhoCorasick(
-            self._terms, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest) if self.size else None
+        self._lengths = [len(t) for t in self._terms]
+        # A DFA (a third faster than the default NFA on page texts, for about 4 KB a term) over
+        # UTF-8 bytes: searching a str costs the automaton about twice as much (measured); find
+        # maps the few matches back to character offsets itself.
+        kind = ahocorasick_rs.Implementation.DFA if self.size <= _DFA_MAX else None
+        try:
+            self._longest = ahocorasick_rs.BytesAhoCorasick(
+                [t.encode("utf-8") for t in self._terms], matchkind=ahocorasick_rs.MatchKind.LeftmostLongest,
+                implementation=kind) if self.size else None
+            self._bytes = True
+        except UnicodeEncodeError:  # a term with a lone surrogate: search str as given
+            self._longest = ahocorasick_rs.AhoCorasick(
+                self._terms, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest, implementation=kind)
+            self._bytes = False
         self._overlapping = None  # built on first use: the rules use leftmost-longest
 
     def find(self, norm: str, longest: bool = False) -> Iterator[Match]:
@@ -159,6 +202,22 @@ class Matcher:
         too), or with ``longest`` the leftmost-longest non-overlapping ones, so that a longer
         entry (an allowed phrase such as 体育彩票) hides the shorter ones inside it (彩票)."""
         if not self.size or not norm:
+            return
+        if longest and self._bytes:
+            data = norm.encode("utf-8")  # lone surrogates: the same UnicodeEncodeError as the str search
+            found = self._longest.find_matches_as_indexes(data)
+            if not found:
+                return
+            if len(data) == len(norm):  # ASCII: byte offsets are character offsets
+                for index, start, end in found:
+                    yield Match(start, end, self._terms[index], self._payloads[index])
+                return
+            # the matches come in order and never overlap: count the characters in between
+            byte_at = char_at = 0
+            for index, start, _ in found:
+                char_at += len(data[byte_at:start].decode("utf-8"))
+                byte_at = start
+                yield Match(char_at, char_at + self._lengths[index], self._terms[index], self._payloads[index])
             return
         if longest:
             found = self._longest.find_matches_as_indexes(norm)

@@ -31,7 +31,19 @@ def normalize(url: str, base: str | None = None) -> str | None:
     """Absolute, canonical form of ``url`` (no fragment); None for non-HTTP targets."""
     if not url:
         return None
-    key = (url, _base_key(url, base) if base else None)
+    if base:
+        kind = _KINDS.get(url)
+        if kind is None:
+            if len(_KINDS) >= _MEMO_MAX:
+                _KINDS.clear()
+            kind = _KINDS[url] = _url_kind(url)
+        if kind >= 0:
+            parts = _BASES.get(base) or _base_parts(base)
+            key = (url, parts[kind])
+        else:
+            key = (url, None)
+    else:
+        key = (url, None)
     try:
         return _MEMO[key]  # never holds a skipped scheme: tested on a miss only
     except KeyError:
@@ -58,11 +70,11 @@ def _authority_end(base: str) -> int:
     return end
 
 
-_BASES: dict[str, tuple[str, str, str]] = {}
+_BASES: dict[str, tuple[str, str, str, str]] = {}
 
 
-def _base_parts(base: str) -> tuple[str, str, str]:
-    """(scheme, origin, directory) of ``base`` as memo keys; ``base`` itself where unsure."""
+def _base_parts(base: str) -> tuple[str, str, str, str]:
+    """(scheme, origin, directory, base) of ``base`` as memo keys; ``base`` itself where unsure."""
     parts = _BASES.get(base)
     if parts is None:
         end = _authority_end(base)
@@ -71,12 +83,24 @@ def _base_parts(base: str) -> tuple[str, str, str]:
         directory = base if end < 0 or "?" in base or "#" in base else base[: base.rfind("/") + 1]
         if len(_BASES) >= 4096:
             _BASES.clear()
-        parts = _BASES[base] = (scheme, origin, directory)
+        parts = _BASES[base] = (scheme, origin, directory, base)
     return parts
+
+
+# What part of base a link's resolution depends on is a property of the link alone: the index
+# into _base_parts (3: the whole base), or -1 when base plays no part (an absolute URL). Kept
+# per link (bounded as the memo), so that a memo key costs two dictionary lookups.
+_KINDS: dict[str, int] = {}
 
 
 def _base_key(url: str, base: str) -> str | None:
     """The part of ``base`` that ``urljoin(base, url)`` depends on, for the memo key."""
+    kind = _url_kind(url)
+    return _base_parts(base)[kind] if kind >= 0 else None
+
+
+def _url_kind(url: str) -> int:
+    """Which part of any base ``urljoin(base, url)`` depends on (see _KINDS)."""
     u = url if url[:1] > " " else url.lstrip()
     first = u[:1]
     if first == "/" or first == "\\":
@@ -84,22 +108,22 @@ def _base_key(url: str, base: str) -> str | None:
         if second == "/" or second == "\\":
             after = u[2:3]
             if not after or after in "/\\?#":
-                return base
-            return _base_parts(base)[0]  # scheme-relative: the scheme
-        return _base_parts(base)[1]  # root-relative: scheme and authority
+                return 3
+            return 0  # scheme-relative: the scheme
+        return 1  # root-relative: scheme and authority
     if first == "h" or first == "H":
         head = u[:8].lower()
         if head.startswith(("http://", "https://")):
             after = u[u.find("//") + 2:][:1]
-            return None if after and after not in "/\\?#" else base  # absolute: base plays no part
+            return -1 if after and after not in "/\\?#" else 3  # absolute: base plays no part
     if not first or first in "?#":
-        return base
+        return 3
     colon = u.find(":")
     if colon >= 0:
         slash = u.find("/")
         if slash < 0 or colon < slash:
-            return base  # another scheme, or something urljoin may read as one
-    return _base_parts(base)[2]  # a relative path: base's directory
+            return 3  # another scheme, or something urljoin may read as one
+    return 2  # a relative path: base's directory
 
 
 def _normalize(url: str, base: str | None) -> str | None:
@@ -223,6 +247,7 @@ def is_gov_host(host: str) -> bool:
     return any(host == s or host.endswith("." + s) for s in GOV_SUFFIXES)
 
 
+@lru_cache(maxsize=4096)  # asked of a page's few link hosts by several checks (a miss raises twice)
 def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))

@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborNode
 
 from govscan.checks.security import host_matches, suffix_set
 from govscan.model import Context, Hit
-from govscan.page import Page
+from govscan.page import EMBEDS, IMAGES, Page
 from govscan.rules import rule
 from govscan.text import compile_matcher, load_lexicon, locate, normalize, normalize_cached
 from govscan.urls import normalize as normalize_url
@@ -211,12 +211,12 @@ def map_review_number(page: Page, options, ctx: Context) -> Iterator[Hit]:
     """
     approval = re.compile(options["approval-pattern"])
     words = _word_pattern(tuple(options["map-words"]))
-    texts = tuple(options["map-text"])
-    excluded = tuple(w.lower() for w in options["exclude-words"])
+    texts = _any_pattern(tuple(options["map-text"]))
+    excluded = _any_pattern(tuple(w.lower() for w in options["exclude-words"]))
     minimum = int(options["min-size"])
     base = page.base_url
     maps: dict[int, tuple[LexborNode, dict[str, Any]]] = {}
-    for img in page.select("img[src]"):
+    for img in page.select(IMAGES):
         attrs = img.attributes
         src = attrs.get("src") or ""
         if not src or _too_small(attrs, minimum):
@@ -224,15 +224,14 @@ def map_review_number(page: Page, options, ctx: Context) -> Iterator[Hit]:
         name = _file_name(src)
         alt = " ".join(filter(None, (attrs.get("alt"), attrs.get("title")))).strip()
         caption = _caption(img)
-        haystack = f"{name} {alt} {caption}".lower()
-        if any(x in haystack for x in excluded):
+        if excluded is not None and excluded.search(f"{name} {alt} {caption}".lower()):
             continue
         reason = None
-        if (words and words.search(name)) or any(t in name for t in texts):
+        if (words and words.search(name)) or (texts is not None and texts.search(name)):
             reason = "文件名"
-        elif any(t in alt for t in texts):
+        elif texts is not None and texts.search(alt):
             reason = "替代文字"
-        elif any(t in caption for t in texts):
+        elif texts is not None and texts.search(caption):
             reason = "图片说明"
         url = normalize_url(src, base) if reason else None
         if url:
@@ -240,7 +239,7 @@ def map_review_number(page: Page, options, ctx: Context) -> Iterator[Hit]:
                                       "caption": caption[:80]})
     page_wide: list[dict[str, Any]] = []
     map_hosts = suffix_set(options["map-hosts"])
-    for node in page.tree.css("iframe[src], embed[src], object[data], script[src]"):
+    for node in page.select(EMBEDS):
         attr = "data" if node.tag == "object" else "src"
         url = normalize_url(node.attributes.get(attr) or "", base)
         host = urlsplit(url).hostname if url else None
@@ -286,6 +285,15 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern | None:
     return re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w.lower()) for w in words) + r")(?![a-z])")
 
 
+@lru_cache(maxsize=64)
+def _any_pattern(words: tuple[str, ...]) -> re.Pattern | None:
+    """A pattern that finds any of ``words`` in a text (``any(w in text for w in words)`` in
+    one search); None for no words."""
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
 @lru_cache(maxsize=4096)  # the same images (logos, badges) on every page
 def _file_name(src: str) -> str:
     """The last path segment of a link as written (query and fragment cut), decoded, lower-case."""
@@ -294,6 +302,8 @@ def _file_name(src: str) -> str:
 
 
 def _too_small(attrs: Mapping[str, str | None], minimum: int) -> bool:
+    if "width" not in attrs and "height" not in attrs:
+        return False
     for attr in ("width", "height"):
         value = (attrs.get(attr) or "").strip().lower().removesuffix("px")
         if value.isdigit() and int(value) < minimum:
@@ -307,19 +317,20 @@ def _caption(img: LexborNode) -> str:
     for _ in range(3):
         if node is None:
             return ""
-        if node.tag == "figure":
+        tag = node.tag
+        if tag == "figure":
             cap = node.css_first("figcaption")
             return (cap.text() if cap is not None else node.text()).strip()[:120]
-        if node.tag in _BLOCKS:
+        if tag in _BLOCKS:
             break
         node = node.parent
     if node is None:
         return ""
-    own = (node.text(deep=True) or "").strip()
+    own = (node.text_lexbor() or "").strip()  # = text(deep=True), cheaper
     nxt = node.next
     while nxt is not None and not nxt.is_element_node:
         nxt = nxt.next
-    after = (nxt.text(deep=True) or "").strip() if nxt is not None else ""
+    after = (nxt.text_lexbor() or "").strip() if nxt is not None else ""
     return " ".join(t for t in (own if len(own) <= 60 else "", after if len(after) <= 60 else "") if t)
 
 
@@ -377,16 +388,16 @@ def emblem_usage(page: Page, options, ctx: Context) -> Iterator[Hit]:
     Options: name-words — file-name words; text-words — words in the file name, alt or title.
     """
     words = _word_pattern(tuple(options["name-words"]))
-    texts = tuple(options["text-words"])
+    texts = _any_pattern(tuple(options["text-words"]))
     seen: set[str] = set()
-    for img in page.select("img[src]"):
+    for img in page.select(IMAGES):
         attrs = img.attributes
         src = attrs.get("src") or ""
         name = _file_name(src)
         label = " ".join(filter(None, (attrs.get("alt"), attrs.get("title")))).strip()
-        if (words and words.search(name)) or any(t in name for t in texts):
+        if (words and words.search(name)) or (texts is not None and texts.search(name)):
             reason = "文件名"
-        elif any(t in label for t in texts):
+        elif texts is not None and texts.search(label):
             reason = "替代文字/标题"
         else:
             continue

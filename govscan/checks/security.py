@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
@@ -17,7 +18,7 @@ import ahocorasick_rs
 from selectolax.lexbor import LexborNode
 
 from govscan.model import Context, Hit
-from govscan.page import Page
+from govscan.page import LINK_SOURCES, Page
 from govscan.rules import rule
 from govscan.text import Match, compile_matcher, load_lexicon, locate, normalize, normalize_cached
 from govscan.urls import host_of, is_gov_host, is_ip, normalize as normalize_url, registered_domain
@@ -80,7 +81,11 @@ def outside_nongov(url: str, ctx: Context, allowed: Iterable[str] = ()) -> bool:
     Bare IP addresses and dotless names (``http://http/x`` from a broken href) are left out:
     they carry no search-engine value, which is what link farms and redirects are after.
     """
-    host = host_of(url)
+    return outside_nongov_host(host_of(url), ctx, allowed)
+
+
+def outside_nongov_host(host: str, ctx: Context, allowed: Iterable[str] = ()) -> bool:
+    """``outside_nongov`` of any URL on ``host`` (the answer depends on the host alone)."""
     if not host or "." not in host or is_ip(host) or own_host(host, ctx) or is_gov_host(host):
         return False
     return host_matches(host, allowed) is None
@@ -403,6 +408,9 @@ def _negated(norm: str, m: Match, negation: re.Pattern, window: int) -> bool:
     return False
 
 
+_LINK_TEXT = operator.itemgetter(3)  # PageLink.text
+
+
 @lru_cache(maxsize=16384)  # a site's links repeat on every page
 def _url_key(url: str) -> str:
     """Host and path of a link target, lower-cased: where pinyin spam tokens show."""
@@ -454,7 +462,8 @@ def spam_injection(page: Page, options, ctx: Context) -> Iterator[Hit]:
         "title": page.title,
         "meta": " | ".join(v for k in ("keywords", "description") if (v := page.meta.get(k))),
         "text": page.visible_text,
-        "link": " | ".join(link.text for link in page.links if link.tag in ("a", "area") and link.text),
+        # only a and area links have a text (Page.links)
+        "link": " | ".join(filter(None, map(_LINK_TEXT, page.links))),
     }
     found: dict[str, dict[str, Any]] = {}
     negated_in_text: set[str] = set()
@@ -614,6 +623,9 @@ def _sibling(node: LexborNode, direction: str) -> LexborNode | None:
 
 # ------------------------------------------------------------------ hidden-link
 
+_HIDDEN_LINK_TAGS = frozenset({"a", "area", "iframe", "frame"})
+
+
 @rule(id="hidden-link", title="隐藏链接", indicator="严重问题（暗链）", basis=_BASIS_SECURITY,
       scope="page", level="error",
       options={"allowed-hosts": CENTRAL_HOSTS, "allowed-suffixes": ["edu.cn", "ac.cn"]})
@@ -633,6 +645,11 @@ def hidden_link(page: Page, options, ctx: Context) -> Iterator[Hit]:
     menus; allowed-suffixes — whole suffixes treated the same way (edu.cn …).
     """
     allowed = suffix_set([*options["allowed-hosts"], *options["allowed-suffixes"]])
+    # the links looked at below are among the page's own (same elements, same resolution): when
+    # none of them leads to an outside non-government host, no hidden one does
+    origins = _origins(page, _HIDDEN_LINK_TAGS)
+    if not any(outside_nongov_host(host_of(origin), ctx, allowed) for origin in origins):
+        return
     index = HiddenIndex(page)
     if not index.roots:
         return
@@ -718,8 +735,12 @@ def commercial_ad(page: Page, options, ctx: Context) -> Iterator[Hit]:
     """
     found: dict[str, dict[str, Any]] = {}
     ad_hosts = suffix_set(options["ad-hosts"])
-    # the links are looked at only when an ad host's name appears in the markup at all
-    links = page.links if _contains_any_lowered(page.text, ad_hosts) else ()
+    # the links are looked at only when one of their (few distinct) hosts is an ad network's and
+    # the network's name appears in the markup at all
+    links = page.links
+    if not any(_host_match(host_of(origin), ad_hosts) for origin in _origins(page, _ALL_TAGS)) \
+            or not _contains_any_lowered(page.text, ad_hosts):
+        links = ()
     for link in links:
         host = host_of(link.url)
         network = host_matches(host, ad_hosts)
@@ -733,22 +754,26 @@ def commercial_ad(page: Page, options, ctx: Context) -> Iterator[Hit]:
     for script in page.select("script"):
         if script.attributes.get("src"):
             continue
-        code = script.text() or ""
+        code = script.text_lexbor() or ""  # = text(), cheaper
         for pattern in options["ad-script-patterns"]:
             if pattern in code:
                 found.setdefault(f"script:{pattern}", {"kind": "广告代码", "pattern": pattern,
                                                        "snippet": _around(code, code.index(pattern))})
-    markers = frozenset(m.lower() for m in options["ad-markers"])
-    labels = set(options["ad-labels"])
+    markers, labels, least, label_re = _ad_words(tuple(options["ad-markers"]), tuple(options["ad-labels"]))
     allowed = suffix_set(options["allowed-hosts"])
     base = page.base_url
-    for node in _marked(page, markers):
+    # Ad blocks count only with a target outside (_outside_targets): the href of the block, of
+    # its a/area and the src of its iframes, all in page.links unless page.href_elsewhere. A
+    # page without such a link has no ad block to look for.
+    blocks = page.href_elsewhere or any(outside_nongov_host(host_of(origin), ctx, allowed)
+                                        for origin in _origins(page, _TARGET_TAGS))
+    for node in _marked(page, markers) if blocks else ():
         for target in _outside_targets(node, base, ctx, allowed):
             host = host_of(target)
             found.setdefault(f"block:{host}", {"kind": "广告位", "url": target, "container": _describe(node)})
-    label_re = _label_pattern(tuple(labels)) if labels else None
     # the pattern needs one of the labels: most pages have none (a quicker test than the pattern's)
-    if label_re is not None and any(label in page.text for label in labels) and label_re.search(page.text):
+    if blocks and label_re is not None and any(label in page.text for label in least) \
+            and label_re.search(page.text):
         for node in page.tree.css("span, div, em, i, b, p, a, label, small"):
             if (node.text(deep=False) or "").strip() not in labels:
                 continue
@@ -765,6 +790,43 @@ def commercial_ad(page: Page, options, ctx: Context) -> Iterator[Hit]:
     for key, entry in found.items():
         what = entry.get("network") or entry.get("pattern") or host_of(entry.get("url", ""))
         yield Hit(f"页面含商业广告（{entry['kind']}：{what}）", evidence=entry, key=key)
+
+
+@lru_cache(maxsize=16)
+def _ad_words(markers: tuple[str, ...], labels: tuple[str, ...]) \
+        -> tuple[frozenset[str], frozenset[str], tuple[str, ...], re.Pattern | None]:
+    """(marker words lower-cased, labels, the labels that hold no other label, the label
+    pattern) for one option set (a text holds a label when it holds one of the third)."""
+    label_set = frozenset(labels)
+    least = tuple(w for w in labels if not any(o != w and o in w for o in label_set))
+    return (frozenset(m.lower() for m in markers), label_set, least,
+            _label_pattern(tuple(label_set)) if label_set else None)
+
+
+_TARGET_TAGS = frozenset({"a", "area", "iframe", "link"})  # page.links' share of _outside_targets
+_ALL_TAGS = frozenset(tag for tag, _ in LINK_SOURCES)
+
+
+def _origins(page: Page, tags: frozenset[str]) -> set[str]:
+    """``scheme://host[:port]`` of the page's links of ``tags`` (normalised URLs, which have a
+    path: their host is the URL's): a page has a few, the same for every check that asks
+    (worked out once per page)."""
+    by_tag = page.derived.get("link-origins")
+    if by_tag is None:
+        by_tag = page.derived["link-origins"] = {}
+        for link in page.links:
+            url = link.url
+            end = url.find("/", 8)
+            found = by_tag.get(link.tag)
+            if found is None:
+                found = by_tag[link.tag] = set()
+            found.add(url if end < 0 else url[:end])
+    return set().union(*(by_tag.get(tag, ()) for tag in tags))
+
+
+@lru_cache(maxsize=4096)  # a page's links have a few hosts, the same on every page
+def _host_match(host: str, suffixes: frozenset[str]) -> str | None:
+    return host_matches(host, suffixes)
 
 
 @lru_cache(maxsize=16)
@@ -911,7 +973,7 @@ def suspicious_script(page: Page, options, ctx: Context) -> Iterator[Hit]:
         kind = (script.attributes.get("type") or "").strip().lower()
         if kind not in _JS_TYPES:
             continue  # Hanweb's <script type="text/xml"> data, JSON, templates
-        code = script.text() or ""
+        code = script.text_lexbor() or ""  # = text(), cheaper
         if not code.strip():
             continue
         for key, evidence in _script_findings(code, options, tests, ctx, allowed):

@@ -136,6 +136,18 @@ def _is_side(node: LexborNode) -> bool:
     return node.tag == "aside" or any(_SIDE_TOKEN.fullmatch(t) for t in _tokens(node))
 
 
+def _is_chrome_or_side(node: LexborNode) -> bool:
+    """``_is_chrome(node) or _is_side(node)``, the class and id read once."""
+    if node.tag in ("header", "footer", "nav", "aside"):
+        return True
+    return any(map(_chrome_or_side_token, _tokens(node)))
+
+
+@lru_cache(maxsize=4096)  # class names repeat down a page and across pages
+def _chrome_or_side_token(token: str) -> bool:
+    return bool(_NAV_TOKEN.fullmatch(token) or _CHROME_TOKEN.fullmatch(token) or _SIDE_TOKEN.fullmatch(token))
+
+
 def _in_region(node: LexborNode, test: Callable[[LexborNode], bool]) -> LexborNode | None:
     parent = node.parent
     while parent is not None and parent.tag not in ("body", "html"):
@@ -147,6 +159,11 @@ def _in_region(node: LexborNode, test: Callable[[LexborNode], bool]) -> LexborNo
 
 def _text(node: LexborNode) -> str:
     """Visible text of ``node`` (script and style content left out), whitespace folded."""
+    for element in node.traverse():  # (no text nodes: a shorter walk)
+        if element.tag in _SKIP_TEXT_TAGS:
+            break
+    else:  # nothing to leave out: lexbor's own walk joins the same texts
+        return " ".join(node.text(deep=True, separator=" ").split())  # = _WS.sub(" ", ...).strip()
     parts = [n.text_content or "" for n in node.traverse(include_text=True)
              if n.tag == "-text" and (n.parent is None or n.parent.tag not in _SKIP_TEXT_TAGS)]
     return _WS.sub(" ", " ".join(parts)).strip()
@@ -271,13 +288,33 @@ def _row_of(a: LexborNode, href: str) -> LexborNode:
         parent = node.parent
         if parent is None or parent.tag in _LIST_TAGS:
             break
-        if any((other.attributes.get("href") or "") != href and len(clean_name(other.text())) >= 4
-               for other in parent.css("a[href]")):
+        if _holds_other_titled_link(parent, href):
             break
         node = parent
         if node.tag in _ROW_TAGS:
             break
     return node
+
+
+def _other_titled(other: LexborNode, href: str) -> bool:
+    return (other.attributes.get("href") or "") != href and len(clean_name(other.text_lexbor())) >= 4
+
+
+def _holds_other_titled_link(node: LexborNode, href: str) -> bool:
+    """``any(_other_titled(a, href) for a in node.css("a[href]"))`` by a walk of the (small) row:
+    a query costs more than the walk. Lexbor's [href] also takes an SVG ``<a xlink:href>``, which
+    the attributes do not tell from an HTML one: then lexbor is asked."""
+    for other in node.traverse():
+        if other.tag != "a":
+            continue
+        attrs = other.attributes
+        if "href" not in attrs:
+            if "xlink:href" in attrs:
+                return any(_other_titled(a, href) for a in node.css("a[href]"))
+            continue
+        if (attrs["href"] or "") != href and len(clean_name(other.text_lexbor())) >= 4:
+            return True
+    return False
 
 
 def _date_in_anchor(a: LexborNode) -> tuple[Any, str]:
@@ -365,7 +402,7 @@ def _page_lists(page: Page) -> PageLists:
     else:
         # A list page's sidebar (热点推荐, 最新信息 …) shows other columns' items: they must not
         # make a stale column look fresh. Kept only when the page has no other list.
-        out.items = (items_in(root, page.base_url, skip=lambda n: _is_chrome(n) or _is_side(n), host=host)
+        out.items = (items_in(root, page.base_url, skip=_is_chrome_or_side, host=host)
                      or items_in(root, page.base_url, skip=_is_chrome, host=host))
     if out.items:
         out.sources.append("html")
@@ -439,7 +476,7 @@ def _page_kind(page: Page) -> str:
 def page_column_name(page: Page) -> str:
     """A list page's own name for its column: TRS channel path, breadcrumb, ColumnName meta, title."""
     tree = page.tree
-    chnl = [clean_name(n.text()) for n in tree.css("a.CurrChnlCls")]
+    chnl = [clean_name(n.text_lexbor()) for n in tree.css("a.CurrChnlCls")]  # = text()
     chnl = [c for c in chnl if c and c not in _NOT_COLUMNS]
     if chnl:
         return chnl[-1]
@@ -459,7 +496,7 @@ def _breadcrumb(tree: LexborHTMLParser) -> str:
         return ""
     for node in body.css("div, p, span, td, nav, ol, ul"):
         if not (any(_BREADCRUMB_TOKEN.fullmatch(t) for t in _tokens(node))
-                or _BREADCRUMB_TEXT.match(node.text()[:20])):
+                or _BREADCRUMB_TEXT.match(node.text_lexbor()[:20])):
             continue
         text = _text(node)
         if len(text) > 120:

@@ -60,6 +60,8 @@ def article_title(page: Page) -> str:
 
 def doc_number(text: str) -> str:
     """The first 文号 in ``text`` ("" when none)."""
+    if "号" not in text:  # DOC_NO ends with it: a scan saves trying the pattern at every character
+        return ""
     match = DOC_NO.search(text)
     return _WS.sub("", match.group(0)) if match else ""
 
@@ -71,6 +73,8 @@ def doc_number_key(doc_no: str) -> str:
 
 def field_doc_number(text: str) -> str:
     """A 文号 in the page's metadata fields (发文字号：青政发〔2024〕3号)."""
+    if "号" not in text:  # in every label (and every 文号)
+        return ""
     for match in _DOC_NO_FIELD.finditer(text):
         found = DOC_NO.match(text, match.end())
         if found is None and match.group(1):
@@ -103,18 +107,35 @@ def _hinted_short(text: str, hint: re.Pattern) -> bool:
     return bool(hint.search(to_simplified(text)))
 
 
+# Per pattern: a link text as link_text gives it -> (the text folded, whether the pattern finds
+# it): navigation and related-article texts repeat on every page. Short texts only (as
+# _hinted_short), cleared when full.
+_VERDICTS: dict[int, dict[str, tuple[str, bool]]] = {id(_LINK_HINT): {}, id(_PAIRING_TEXT): {}}
+_VERDICTS_MAX = 8192
+
+
 def _content_links(page: Page, hint: re.Pattern) -> tuple[tuple[str, str], ...]:
     own = {page.url, page.final_url}
     found: list[tuple[str, str]] = []
     seen: set[str] = set()
+    articles = hint is _LINK_HINT
+    verdicts = _VERDICTS.get(id(hint)) if hint is _LINK_HINT or hint is _PAIRING_TEXT else None
     for link in page.links:  # every <a href> the page has, resolved once, in document order
         if link.tag != "a":
-            continue
+            break  # the <a> links come first
         url = link.url
         if url in own or url in seen:
             continue
-        text = " ".join(link.text.split())  # link_text folds all but an image's alt text
-        if not (_hinted(text, hint) or (hint is _LINK_HINT and columns.is_article_url(url))):
+        verdict = verdicts.get(link.text) if verdicts is not None else None
+        if verdict is None:
+            text = " ".join(link.text.split())  # link_text folds all but an image's alt text
+            verdict = (text, _hinted(text, hint))
+            if verdicts is not None and len(text) <= 80:
+                if len(verdicts) >= _VERDICTS_MAX:
+                    verdicts.clear()
+                verdicts[link.text] = verdict
+        text, hinted = verdict
+        if not (hinted or (articles and columns.is_article_url(url))):
             continue
         seen.add(url)
         found.append((sys.intern(url), text[:80]))

@@ -374,10 +374,35 @@ def inline_written_html(page: Page) -> str:
         kind = (node.attributes.get("type") or "").lower()
         if kind and "javascript" not in kind and "ecmascript" not in kind:
             continue   # text/xml datastores, templates, JSON
-        html = written_html(node.text(deep=True) or "", env)
+        code = node.text_lexbor() or ""  # = text(deep=True), cheaper
+        if env:
+            html = written_html(code, env)
+        else:  # no variable yet: the page's first scripts, a site's same footer on every page
+            html, assigned = _written_fresh(code)
+            env.update(assigned)
         if html:
             parts.append(html)
     return "\n".join(parts)
+
+
+def _written_fresh(code: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``written_html(code, env)`` from an empty ``env``: what it writes and the variables it
+    leaves, in order. Small scripts and their results are kept (the answer depends on the
+    source alone)."""
+    found = _FRESH.get(code)
+    if found is None:
+        env: dict[str, str] = {}
+        found = (written_html(code, env), tuple(env.items()))
+        if len(code) <= _SCAN_CACHE_MAX_SOURCE and len(found[0]) + sum(map(len, env.values())) <= _FRESH_MAX_VALUE:
+            if len(_FRESH) >= _FRESH_MAX:
+                _FRESH.clear()
+            _FRESH[code] = found
+    return found
+
+
+_FRESH: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+_FRESH_MAX = 256
+_FRESH_MAX_VALUE = 16_384   # characters written and assigned: runaway += loops are not kept
 
 
 def include_urls(js_source: str) -> list[str]:
