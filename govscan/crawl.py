@@ -234,26 +234,26 @@ class SiteCrawl:
                 self.queue.task_done()
             await asyncio.sleep(0)  # let other sites' coroutines run between big pages
 
-    async def _handle(self, page: PageJob, depth: int, is_home: bool, truncated: bool) -> None:
+    async def _handle(self, job: PageJob, depth: int, is_home: bool, truncated: bool) -> None:
         state = self.state
         if truncated:
-            self.skip(page.url, f"truncated: larger than {self.config.crawl.max_page_bytes} bytes")
-        script = "javascript" in page.content_type
+            self.skip(job.url, f"truncated: larger than {self.config.crawl.max_page_bytes} bytes")
+        script = "javascript" in job.content_type
         if not script:
             state.stats.pages += 1
-            if page.final_url != page.url and host_of(page.final_url) in self.hosts:
-                self.queued.add(page.final_url)  # reached through a redirect: do not fetch it again
-            self.progress.page_done(state.site.id, page.url)
+            if job.final_url != job.url and host_of(job.final_url) in self.hosts:
+                self.queued.add(job.final_url)  # reached through a redirect: do not fetch it again
+            self.progress.page_done(state.site.id, job.url)
         try:
-            outcome: PageOutcome = await self.analyzer.analyse(state.site, page)
+            outcome: PageOutcome = await self.analyzer.analyse(state.site, job)
         except AnalysisWorkerError as exc:
-            state.engine.errors.append({"rule": "analysis", "url": page.url, "error": str(exc)[:300]})
+            state.engine.errors.append({"rule": "analysis", "url": job.url, "error": str(exc)[:300]})
             return
         if script:
-            self._follow(page.url, outcome.links, depth, is_home=False)
+            self._follow(job.url, outcome.links, depth, is_home=False)
             return
-        await self.fetcher.annotate(page.url, outcome.title, outcome.snippet)
-        self._follow(page.url, outcome.links, depth, is_home)
+        await self.fetcher.annotate(job.url, outcome.title, outcome.snippet)
+        self._follow(job.url, outcome.links, depth, is_home)
         for url in outcome.extra:
             if host_of(url) in self.hosts:
                 self._enqueue(url, depth + 1, force=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import email.utils
 import ipaddress
 import random
@@ -215,22 +216,12 @@ class _Answer(NamedTuple):
 _NO_BODY = httpx.ByteStream(b"")  # requests without a body (GET, HEAD)
 
 
-class _Unlimited:
-    """A semaphore that never waits."""
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc) -> None:
-        return None
-
-
-_UNLIMITED = _Unlimited()
+_UNLIMITED = contextlib.nullcontext()  # in place of a host's semaphore that could never bind
 
 
 @dataclass
 class _HostSlot:
-    semaphore: asyncio.Semaphore | _Unlimited
+    semaphore: asyncio.Semaphore | contextlib.nullcontext
     delay: float
     last: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
