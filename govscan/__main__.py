@@ -1,3 +1,3 @@
-from govscan.cli import main
+from govscan.cli import entry
 
-main()
+entry()

@@ -38,7 +38,7 @@ from govscan.engine import Engine
 from govscan.facts import SiteFacts
 from govscan.model import Context, Finding
 from govscan.page import Page
-from govscan.urls import normalize
+from govscan.urls import load_suffix_list, normalize
 
 SNIPPET_CHARS = 2000  # of a page's visible text kept for the dead-link rule's soft-404 phrases
 LINK_TEXT_CHARS = 80  # of a link's text kept where the link table records it
@@ -237,6 +237,7 @@ def _worker_main(sock: socket.socket, inherited: list[socket.socket], config: Ru
     for other in inherited:  # other workers' parent ends: their workers must see our parent close
         other.close()
     _WORKER.update(config=config, only=only, skip=skip, sites={})
+    load_suffix_list()  # while the crawler fetches the first page
     buffer = bytearray()
     ops: deque[tuple[str, str, Any]] = deque()
     while True:
@@ -413,7 +414,9 @@ class ProcessAnalyzer:
         self.local = LocalAnalyzer(config, only, skip)
         self.slots: list[_Slot] = []
         # Objects alive now stay out of the workers' garbage collections, which would otherwise
-        # touch (and so copy) every page of memory they share with this process.
+        # touch (and so copy) every page of memory they share with this process. A caller that
+        # froze them already (govscan.run, for the whole run) unfreezes them itself.
+        frozen_by_caller = gc.get_freeze_count() > 0
         gc.freeze()
         try:
             with warnings.catch_warnings():
@@ -429,7 +432,8 @@ class ProcessAnalyzer:
                     theirs.close()
                     self.slots.append(_Slot(process, ours))
         finally:
-            gc.unfreeze()
+            if not frozen_by_caller:
+                gc.unfreeze()
         self.assigned: dict[str, _Slot] = {}
         self.lost: dict[str, str] = {}     # site id -> why its worker's facts were lost
         self.expected = len(config.sites)

@@ -7,6 +7,7 @@ site is 不合格); 2 bad usage, sites file or rules file; 3 a run that could no
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import sys
 from pathlib import Path
@@ -490,3 +491,15 @@ def _guard(fn):
 
 
 main.main = _guard(main.main)  # type: ignore[method-assign]
+
+
+def entry() -> None:
+    """The ``govscan`` command (and ``python -m govscan``): :func:`main`, then the process ends.
+
+    Everything is frozen out of the interpreter's last garbage collections: after a big scan they
+    traverse every object of the run (~0.12 s after 5,000 pages) only to free memory that the
+    process's end returns anyway. Library and test callers use ``main`` and keep the defaults."""
+    try:
+        main()
+    finally:
+        gc.freeze()

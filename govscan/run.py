@@ -7,7 +7,9 @@ run early; what was found so far is still returned, marked incomplete.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import gc
 import signal
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -49,6 +51,8 @@ def connect_rules(config: RunConfig, extra: tuple[str, ...] = ()) -> list[Connec
 
 
 SETTLE_TIMEOUT = 10.0  # seconds an interrupted run waits for a worker's analysis of a site
+# Allocations between two young-generation collections during a run (CPython's default: 700).
+GC_YOUNG_THRESHOLD = 10_000
 
 
 def _now() -> str:
@@ -127,12 +131,33 @@ def report_options(config: RunConfig, options: RunOptions, requests: int) -> dic
     }
 
 
+@contextlib.contextmanager
+def _collector_for_run():
+    """Garbage collection tuned for a run, restored after it.
+
+    A scan allocates and frees millions of short-lived objects. With CPython's defaults the
+    crawling process of a 5,000-page scan spent ~0.5 s in ~700 young and 5 full collections
+    (bench), the full ones traversing every module, lexicon and setting loaded at start. Those
+    are alive for the whole run: they are frozen out of the collections until it ends, and
+    young collections run every GC_YOUNG_THRESHOLD allocations (~0.08 s in all). Forked
+    analysis workers inherit both."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, threshold[1], threshold[2])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def run(config: RunConfig, options: RunOptions | None = None, jobs: int | None = None) -> Report:
     """``jobs``: processes analysing pages (None: ``config.crawl.jobs``; see govscan.analyze)."""
     options = options or RunOptions()
-    # forked here, before the event loop and its threads exist
-    analyzer = make_analyzer(config, options.only, options.skip, jobs)
-    try:
-        return aio.run(run_async(config, options, analyzer))
-    finally:
-        analyzer.close()
+    with _collector_for_run():
+        # forked here, before the event loop and its threads exist
+        analyzer = make_analyzer(config, options.only, options.skip, jobs)
+        try:
+            return aio.run(run_async(config, options, analyzer))
+        finally:
+            analyzer.close()

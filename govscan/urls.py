@@ -5,13 +5,12 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
-import tldextract
-
-# The bundled suffix list only: never fetch one at run time.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+if TYPE_CHECKING:
+    import tldextract
 
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "sms:", "ftp:", "file:", "#")
 GOV_SUFFIXES = ("gov.cn", "政务", "xn--zfr164b")
@@ -233,9 +232,25 @@ def host_port(url: str) -> tuple[str, int]:
     return (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
 
 
+@cache
+def _extractor() -> "tldextract.TLDExtract":
+    """tldextract on its bundled suffix list only: never fetched at run time. Imported when
+    first needed: it imports requests and urllib3 (~0.1 s), which only the processes that
+    compare registered domains (page analysis) need."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def load_suffix_list() -> None:
+    """Import tldextract and read its suffix list now (a worker does this while it waits for
+    its first page) rather than at the first registered_domain."""
+    registered_domain("www.gov.cn")
+
+
 @lru_cache(maxsize=4096)
 def registered_domain(host: str) -> str:
-    ext = _EXTRACT(host)
+    ext = _extractor()(host)
     return f"{ext.domain}.{ext.suffix}" if ext.suffix else ext.domain
 
 

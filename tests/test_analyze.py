@@ -236,3 +236,42 @@ def test_an_unreadable_answer_fails_the_worker_not_the_loop():
     finally:
         slot.close()
         theirs.close()
+
+
+def test_a_run_tunes_the_collector_and_restores_it(monkeypatch):
+    """During a run what was alive at its start is frozen out of garbage collection and young
+    collections are rarer (workers are forked inside that); afterwards both are as before."""
+    import gc
+
+    import govscan.run as run_module
+
+    seen = {}
+    real_run = run_module.aio.run
+
+    def watching(coro):
+        seen.update(threshold=gc.get_threshold(), frozen=gc.get_freeze_count())
+        return real_run(coro)
+
+    monkeypatch.setattr(run_module.aio, "run", watching)
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, html=PLAIN.format(t="测试")))
+    run(_config(), RunOptions(transport=transport), jobs=1)
+    assert seen["threshold"][0] == run_module.GC_YOUNG_THRESHOLD > before[0]
+    assert seen["frozen"] > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_a_worker_pool_leaves_a_callers_freeze_alone():
+    import gc
+
+    config = _config()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        ProcessAnalyzer(config, 1).close()
+        assert gc.get_freeze_count() >= frozen > 0  # still frozen: the caller unfreezes
+    finally:
+        gc.unfreeze()
+    ProcessAnalyzer(config, 1).close()
+    assert gc.get_freeze_count() == 0  # frozen only for the fork

@@ -75,3 +75,34 @@ def test_init_writes_starter_files(tmp_path, monkeypatch):
     from govscan import config
     cfg = config.load(str(tmp_path / "sites.yaml"), (), str(tmp_path / "rules.yaml"))
     assert cfg.sites[0].id == "example"
+
+
+def test_the_command_entry_freezes_the_heap_for_the_process_end(monkeypatch):
+    """``govscan`` (console script and ``python -m govscan``) runs ``main`` and then leaves every
+    object out of the interpreter's last collections; ``main`` itself (library, CliRunner)
+    leaves the collector alone."""
+    import gc
+
+    from govscan.cli import entry
+
+    monkeypatch.setattr(sys, "argv", ["govscan", "--version"])
+    assert gc.get_freeze_count() == 0
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            entry()
+        assert exit_info.value.code == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and gc.get_freeze_count() == 0
+
+
+def test_the_crawling_process_does_not_import_tldextract():
+    """tldextract imports requests and urllib3 (~0.1 s of every start): only page analysis
+    compares registered domains, and it imports tldextract when first needed."""
+    code = ("import sys, govscan.cli, govscan.run, govscan.fetch, govscan.crawl, govscan.rules;"
+            "govscan.rules.registry(); print('tldextract' in sys.modules, 'requests' in sys.modules);"
+            "from govscan.urls import registered_domain; print(registered_domain('www.beijing.gov.cn'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split("\n")[:2] == ["False False", "beijing.gov.cn"]
