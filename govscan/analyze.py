@@ -237,7 +237,7 @@ def _worker_main(sock: socket.socket, inherited: list[socket.socket], config: Ru
     for other in inherited:  # other workers' parent ends: their workers must see our parent close
         other.close()
     _WORKER.update(config=config, only=only, skip=skip, sites={})
-    load_suffix_list()  # while the crawler fetches the first page
+    _warm_up(config, only, skip)
     buffer = bytearray()
     ops: deque[tuple[str, str, Any]] = deque()
     while True:
@@ -269,6 +269,47 @@ def _worker_main(sock: socket.socket, inherited: list[socket.socket], config: Ru
             # Gone before the crawler unpickles the facts just sent: a big site's facts are then
             # never held by both processes at once (the run's peak memory).
             return
+
+
+# A small page in the markup the rules read (lists, dates, footer identity, scripts, forms).
+_WARM_UP_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>首页_示例县人民政府</title>
+<meta name="SiteName" content="示例县人民政府"><meta name="SiteDomain" content="www.example.gov.cn">
+<meta name="SiteIDCode" content="0000000000"><meta name="ColumnName" content="通知公告">
+<meta name="ArticleTitle" content="关于印发《示例办法》的通知"><meta name="PubDate" content="2026-01-02 08:00">
+<script src="/js/common.js"></script></head><body><div class="nav"><a href="/">首页</a>
+<a href="/zwgk/">政务公开</a><a href="/zcjd/">政策解读</a><a href="/hdjl/">互动交流</a></div>
+<div class="list"><ul><li><a href="/tzgg/202601/t20260102_1.html">关于印发《示例办法》的通知</a>
+<span>2026-01-02</span></li><li><a href="/tzgg/202512/t20251230_2.html">示例县政府常务会议</a>
+<span>2025年12月30日</span></li></ul></div><div class="content"><p>示例县政府办公室 示政办发〔2026〕1号
+为贯彻落实有关要求，现将《示例办法》印发给你们，请认真贯彻执行。相关解读见政策解读栏目。</p>
+<img src="/images/map.png" alt="地图 审图号：GS（2026）1号"><a href="/files/a.pdf">附件：示例办法</a></div>
+<form action="/search"><input name="q" type="text"></form><div class="footer"><p>主办单位：示例县人民政府办公室
+网站标识码：0000000000 <a href="https://beian.miit.gov.cn/">京ICP备00000000号</a>
+京公网安备00000000000000号</p><script>document.write('<span>技术支持：示例</span>');</script>
+<a href="https://bszs.conac.cn/sitename?method=show&id=0"><img src="/images/red.png" alt="党政机关"></a>
+</div></body></html>""".encode()
+
+
+def _warm_up(config: RunConfig, only: frozenset[str], skip: frozenset[str]) -> None:
+    """Analyse a made-up page once, for nothing, before the first real one: the first analysis
+    in a process builds the lexicon automata, compiles the rules' expressions and loads the
+    suffix list (~70 ms), and the crawler waits for the homepage's links. Done here, that
+    overlaps the crawler's own start and its fetching of the homepage. Its results are dropped;
+    an error here would recur, and be reported, on a real page."""
+    load_suffix_list()
+    if not config.sites:
+        return
+    site = config.sites[0]
+    try:
+        analysis = SiteAnalysis(site, config, only, skip)
+        analysis.begin(site.url)
+        # as the homepage, then as an article: some collectors read only one kind
+        for url, depth in ((site.url, 0), (normalize("/tzgg/202601/t20260102_1.html", site.url) or site.url, 2)):
+            analysis.analyse(PageJob(url=url, final_url=url, status=200, text=_WARM_UP_PAGE, headers={},
+                                     content_type="text/html; charset=utf-8", encoding="", depth=depth,
+                                     redirects=(), is_homepage=depth == 0))
+    except Exception:  # noqa: BLE001
+        pass
 
 
 class AnalysisWorkerError(RuntimeError):

@@ -275,3 +275,21 @@ def test_a_worker_pool_leaves_a_callers_freeze_alone():
         gc.unfreeze()
     ProcessAnalyzer(config, 1).close()
     assert gc.get_freeze_count() == 0  # frozen only for the fork
+
+
+def test_the_warm_up_page_analyses_cleanly():
+    """A worker analyses a made-up page before its first real one, to build what every first
+    analysis builds; an error there is swallowed, so it is checked here that there is none."""
+    from govscan.analyze import _WARM_UP_PAGE, SiteAnalysis, _warm_up
+
+    config = _config()
+    site = config.sites[0]
+    analysis = SiteAnalysis(site, config)
+    analysis.begin(site.url)
+    for url, depth in ((site.url, 0), ("http://www.ceshi.gov.cn/tzgg/202601/t20260102_1.html", 2)):
+        outcome = analysis.analyse(PageJob(url=url, final_url=url, status=200, text=_WARM_UP_PAGE, headers={},
+                                           content_type="text/html; charset=utf-8", encoding="", depth=depth,
+                                           redirects=(), is_homepage=depth == 0))
+        assert outcome.title == "首页_示例县人民政府" and len(outcome.links) >= 8
+    assert analysis.finish().errors == []
+    _warm_up(config, frozenset(), frozenset())  # and as the worker calls it
