@@ -38,7 +38,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 LINK_BODY_BYTES = 262_144  # enough of a linked page to judge a soft 404
 # A request's total budget without a task per request (asyncio.wait_for makes one); 3.11+.
 _budget = getattr(asyncio, "timeout", None)
-PREFETCH_WORKERS = 8       # background link checks during a crawl (within the run's limits)
+PREFETCH_WORKERS = 8       # background link checks during a crawl at least (within the run's limits)
 PREFETCH_QUEUE = 20_000    # URLs waiting for them at most
 
 
@@ -405,7 +405,10 @@ class Fetcher:
         if url in self._table or len(self._prefetch) >= PREFETCH_QUEUE:
             return
         self._prefetch.append(url)
-        if self._prefetchers < PREFETCH_WORKERS:
+        # half the slots one host allows: 8 kept up with a polite crawl, not with a server
+        # of one's own at 64 in flight (a thousand images then waited for the link phase)
+        workers = max(PREFETCH_WORKERS, min(self.settings.concurrency, self.settings.per_host) // 2)
+        if self._prefetchers < workers:
             self._prefetchers += 1
             self._spawn(self._prefetch_worker())
 

@@ -288,3 +288,37 @@ def test_soft_404_text_kept_only_with_a_phrase_in_any_case():
     assert fetcher._keep_snippet("页面不存在" + "正文" * 40) is None  # longer than 40 characters
     assert fetcher._keep_title("page not found - 测试县") == "page not found - 测试县"
     assert fetcher._keep_title("测试县人民政府") is None
+
+
+@pytest.mark.parametrize("concurrency, per_host, workers", [(40, 40, 20), (40, 10, 8), (32, 4, 4)])
+def test_background_link_checks_use_half_of_what_a_host_allows(concurrency, per_host, workers):
+    """Images and attachments found while crawling are checked in the background by at least 8
+    coroutines, and by half the slots one host allows when more: with a server of one's own at
+    64 in flight, 8 fell a thousand URLs behind. The host's own limit still binds."""
+    in_flight, peak = 0, 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return httpx.Response(200, headers={"content-type": "image/png"})
+
+    async def go():
+        settings = dataclasses.replace(FAST, concurrency=concurrency, per_host=per_host)
+        fetcher = Fetcher(settings, transport=httpx.MockTransport(handler), ignore_robots=True)
+        urls = [f"http://www.ceshi.gov.cn/images/{i}.png" for i in range(120)]
+        for url in urls:
+            fetcher.prefetch(url)
+        for _ in range(500):  # the background checks alone, the link phase not asking yet
+            if all(fetcher.known(url) for url in urls):
+                break
+            await asyncio.sleep(0.01)
+        results = [fetcher.known(url) for url in urls]
+        await fetcher.aclose()
+        return results
+
+    results = asyncio.run(go())
+    assert all(r.ok and r.method == "HEAD" for r in results)
+    assert peak == workers
