@@ -317,8 +317,10 @@ class SiteCrawl:
             if internal and url not in self.queued and not await self.fetcher.allowed(url):
                 self.skip(url, "robots")
                 return
-            prefer_head = not any(is_page_target(url, tag) for _, tag, _, _ in refs)
-            result = await self.fetcher.check(url, prefer_head)
+            result = self.fetcher.known(url)  # nearly always, by now: crawled or checked meanwhile
+            if result is None:
+                prefer_head = not any(is_page_target(url, tag) for _, tag, _, _ in refs)
+                result = await self.fetcher.check(url, prefer_head)
             if result.skipped:
                 self.skip(url, result.skipped)
                 return
