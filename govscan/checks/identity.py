@@ -144,18 +144,23 @@ def missing_psb_filing(facts: SiteFacts, options, ctx: Context) -> Iterator[Hit]
 
 
 def _host_matches(host: str, hosts: Sequence[str]) -> bool:
+    return any(host == wanted or host.endswith("." + wanted) for wanted in _ascii_hosts(tuple(hosts)))
+
+
+@lru_cache(maxsize=64)  # an option list, asked of every link of the homepage's sources
+def _ascii_hosts(hosts: tuple[str, ...]) -> tuple[str, ...]:
+    """Hosts as link hosts are compared: lower case, no trailing dot, IDNA (中央编办.政务)."""
+    out = []
     for wanted in hosts:
         wanted = wanted.strip().lower().rstrip(".")
-        if not wanted:
-            continue
-        if not wanted.isascii():
+        if wanted and not wanted.isascii():
             try:
                 wanted = wanted.encode("idna").decode("ascii")
             except UnicodeError:
                 continue
-        if host == wanted or host.endswith("." + wanted):
-            return True
-    return False
+        if wanted:
+            out.append(wanted)
+    return tuple(out)
 
 
 @rule(id="missing-conac-mark", title="缺少党政机关网站标识", indicator="网站标识",

@@ -110,12 +110,13 @@ def missing_interpretation(facts: SiteFacts, options, ctx: Context) -> Iterator[
 
     interps: list[PolicyPage] = []
     docs: list[tuple[PolicyPage, str, str]] = []
+    interp_words = _simplified_words(tuple(options["interpretation-keywords"]))
     for page in facts.policy_pages.values():
         kind = kind_of(page.column) if page.column else None
-        if kind == "interp" or _contains_any(page.title, options["interpretation-keywords"]):
+        title = to_simplified(page.title)
+        if kind == "interp" or any(form in title for _, form in interp_words):
             interps.append(page)
             continue
-        title = to_simplified(page.title)
         match = pattern.search(title)
         doc_no = re.sub(r"\s+", "", match.group(0)) if match else (page.doc_no if pattern.search(page.doc_no or "") else "")
         if match:
@@ -134,10 +135,13 @@ def missing_interpretation(facts: SiteFacts, options, ctx: Context) -> Iterator[
 
     interp_urls = {p.url for p in interps}
     interp_titles = [(_norm(p.title), p) for p in interps]
+    # who links each document (of ~5,000 article pages' links, those to documents)
+    doc_urls = {doc.url for doc, _, _ in docs}
     linked_from: dict[str, list[tuple[str, str]]] = {}
     for page in facts.policy_pages.values():
         for url, text in page.links:
-            linked_from.setdefault(url, []).append((page.url, text))
+            if url in doc_urls:
+                linked_from.setdefault(url, []).append((page.url, text))
 
     def pairing(doc: PolicyPage, doc_no: str) -> tuple[str, str] | None:
         for url, text in doc.links:
