@@ -4,6 +4,7 @@ code answers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import random
@@ -18,7 +19,7 @@ import pytest
 
 from govscan import text as T
 from govscan.checks import review, security
-from govscan.extract import policy, scripts, zh
+from govscan.extract import columns, interaction, policy, scripts, zh
 from govscan.page import LINK_SOURCES, Page, PageLink, _skip_link_rel, _srcset_urls, link_text
 from govscan.urls import host_of, normalize as normalize_url
 
@@ -312,3 +313,74 @@ def test_text_of_a_node_without_skipped_elements_is_lexbors():
     for node in page.tree.css("*"):
         assert columns._text(node) == plain(node), node.html
 
+
+
+def test_message_sign_is_a_status_or_a_question_date_label():
+    alphabet = list("已未待正在尚暂无没有回复答办理处结受反馈解转应公开审核中完成毕留言来信提问咨询时间日期 \u3000\tx") + ["\n"]
+    rnd = random.Random(9)
+    for _ in range(100_000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 10)))
+        plain = bool(interaction.STATUS.search(text) or interaction._ASKED_LABEL.search(text))
+        assert bool(interaction._MESSAGE_SIGN.search(text)) == plain, text
+        assert interaction.has_status(text) == bool(interaction.STATUS.search(text)), text
+
+
+def _map_images_plainly(page: Page, options) -> set[tuple[str, str]]:
+    """The (url, reason) of each map image as map-review-number picked them before: the exclusion
+    words tested on every image, before its reason."""
+    words, texts = review._word_pattern(tuple(options["map-words"])), review._any_pattern(tuple(options["map-text"]))
+    excluded = review._any_pattern(tuple(w.lower() for w in options["exclude-words"]))
+    out = set()
+    for img in page.select(review.IMAGES):
+        attrs = img.attributes
+        src = attrs.get("src") or ""
+        if not src or review._too_small(attrs, int(options["min-size"])):
+            continue
+        name = review._file_name(src)
+        alt = " ".join(filter(None, (attrs.get("alt"), attrs.get("title")))).strip()
+        caption = review._caption(img)
+        if excluded is not None and excluded.search(f"{name} {alt} {caption}".lower()):
+            continue
+        reason = None
+        if (words and words.search(name)) or (texts is not None and texts.search(name)):
+            reason = "文件名"
+        elif texts is not None and texts.search(alt):
+            reason = "替代文字"
+        elif texts is not None and texts.search(caption):
+            reason = "图片说明"
+        url = normalize_url(src, page.base_url) if reason else None
+        if url:
+            out.add((url, reason))
+    return out
+
+
+def test_map_images_with_the_exclusion_tested_last_are_the_plain_ones():
+    from govscan.model import Context, SiteInfo
+    from govscan.rules import registry
+
+    rule = registry()["map-review-number"]
+    site = SiteInfo(id="s", name="s", url="http://www.s.gov.cn/", host="www.s.gov.cn")
+    ctx = Context(site=site, as_of=dt.date(2026, 1, 1))
+    images = ['<img src="/i/ditu.jpg">', '<img src="/i/ditu.jpg" alt="网站地图">', '<img src="/i/sitemap.png">',
+              '<img src="/i/a.png" alt="区划图">', '<img src="/i/b.png">', '<img src="/i/map-icon.png" width="20">',
+              '<img src="/i/c%E5%9C%B0%E5%9B%BE.png">', '<img src="">', '<img src="/i/WZDT.gif" title="地图">']
+    around = ["<p>{}</p><p>行政区划地图</p>", "<p>{}</p><p>网站地图</p>", "<figure>{}<figcaption>地形图</figcaption></figure>",
+              "<div><a href='/x'>{}</a></div><div>旅游图 网站地图</div>", "<p>{}</p>", "<td>{}<br>交通图</td>"]
+    options = {**rule.options}
+    rnd = random.Random(11)
+    for _ in range(300):
+        body = "".join(rnd.choice(around).format(rnd.choice(images)) for _ in range(rnd.randint(1, 4)))
+        page = Page.from_html("http://www.s.gov.cn/a/t1.html", f"<html><body>{body}</body></html>")
+        found = {(h.evidence["url"], h.evidence["reason"]) for h in rule.check(page, options, ctx)}
+        assert found == _map_images_plainly(page, options), body
+
+
+def test_column_key_of_a_url_without_query_is_the_plain_one():
+    plain = columns.column_key.__wrapped__
+    for url in ["http://a.gov.cn/x/index_3.html", "http://A.gov.cn/x/?", "http://a.gov.cn/x/list.jsp?pageNum=2&id=5",
+                "http://a.gov.cn/x/index.html#top", "http://a.gov.cn", "http://a.gov.cn/x/?page=1", "//a.gov.cn/y/"]:
+        parts = columns.urlsplit(url)
+        query = columns.urlencode([(k, v) for k, v in columns.parse_qsl(parts.query, keep_blank_values=True)
+                                   if k.lower() not in columns._PAGE_PARAMS])
+        path = columns._LIST_FILE.sub("/", parts.path)
+        assert plain(url) == columns.urlunsplit((parts.scheme, parts.netloc.lower(), path or "/", query, "")), url

@@ -224,8 +224,6 @@ def map_review_number(page: Page, options, ctx: Context) -> Iterator[Hit]:
         name = _file_name(src)
         alt = " ".join(filter(None, (attrs.get("alt"), attrs.get("title")))).strip()
         caption = _caption(img)
-        if excluded is not None and excluded.search(f"{name} {alt} {caption}".lower()):
-            continue
         reason = None
         if (words and words.search(name)) or (texts is not None and texts.search(name)):
             reason = "文件名"
@@ -233,7 +231,10 @@ def map_review_number(page: Page, options, ctx: Context) -> Iterator[Hit]:
             reason = "替代文字"
         elif texts is not None and texts.search(caption):
             reason = "图片说明"
-        url = normalize_url(src, base) if reason else None
+        # exclusion words (网站地图) matter only for what looks like a map: most images do not
+        if reason is None or excluded is not None and excluded.search(f"{name} {alt} {caption}".lower()):
+            continue
+        url = normalize_url(src, base)
         if url:
             maps[img.mem_id] = (img, {"element": "img", "url": url, "reason": reason, "alt": alt,
                                       "caption": caption[:80]})

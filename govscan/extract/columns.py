@@ -200,8 +200,9 @@ def column_key(url: str) -> str:
     """One key for every URL of one list: /x/, /x/index.html, /x/index_3.html, ?pageNum=2."""
     parts = urlsplit(url)
     path = _LIST_FILE.sub("/", parts.path) if _LIST_FILE.search(parts.path) else parts.path
+    # most URLs have no query (parse_qsl and urlencode would make "" of it)
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if k.lower() not in _PAGE_PARAMS])
+                       if k.lower() not in _PAGE_PARAMS]) if parts.query else ""
     return urlunsplit((parts.scheme, parts.netloc.lower(), path or "/", query, ""))
 
 
