@@ -184,9 +184,23 @@ def _messages(buffer: bytearray) -> Iterator[list]:
         if len(buffer) < _HEADER.size + size:
             return
         with memoryview(buffer) as view:
-            items = pickle.loads(view[_HEADER.size:_HEADER.size + size])
+            items = _loads(view[_HEADER.size:_HEADER.size + size])
         del buffer[:_HEADER.size + size]
         yield items
+
+
+def _loads(data: memoryview) -> list:
+    """``pickle.loads`` without garbage collection meanwhile: a message is a tree of new objects
+    (a site's facts at its end: ~100,000 on a 5,000-page site), and the collections their count
+    set off, which traverse the process's whole heap, took longer than the unpickling itself
+    (60 ms against 22 ms in the crawler)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run_op(op: str, site_id: str, arg: Any) -> tuple[bool, Any]:

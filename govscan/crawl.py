@@ -75,14 +75,17 @@ class SiteState:
     on_homepage: set[str] = field(default_factory=set)
     complete: bool = False
 
-    def absorb(self, analysis: AnalysisResult) -> None:
-        """Take over what the site's page analysis gathered; the crawl's own facts stay."""
+    def absorb(self, analysis: AnalysisResult, at: tuple[int, int] | None = None) -> None:
+        """Take over what the site's page analysis gathered; the crawl's own facts stay.
+        ``at``: where its findings and errors go in the engine's lists (default: the end), so
+        that their order does not depend on what the crawl recorded meanwhile."""
         own = {name: getattr(self.facts, name) for name in CRAWL_FIELDS}
         self.facts = analysis.facts
         for name, value in own.items():
             setattr(self.facts, name, value)
-        self.engine.findings.extend(analysis.findings)
-        self.engine.errors.extend(analysis.errors)
+        findings_at, errors_at = at or (len(self.engine.findings), len(self.engine.errors))
+        self.engine.findings[findings_at:findings_at] = analysis.findings
+        self.engine.errors[errors_at:errors_at] = analysis.errors
 
     def result(self, config: RunConfig, availability: Mapping[str, Any] | None = None) -> SiteResult:
         """``availability``: the history store's probes of the last 7 days (None: no history)."""
@@ -169,28 +172,38 @@ class SiteCrawl:
                 await self._crawl_pages()
         finally:
             self.fetcher.crawl_finished(self.hosts)
-        await self.settle()
-        self.analyzer.site_ended(site)  # its page analysis is merged: a worker may go
-        await self._check_links()
+        # Every page's analysis has answered (its links, its text): the link phase needs nothing
+        # more of it, and runs while the worker sends the site's facts. They go where they would
+        # have gone before the link phase's findings.
+        at = (len(state.engine.findings), len(state.engine.errors))
+
+        async def merge_analysis() -> None:
+            await self.settle(at=at)
+            self.analyzer.site_ended(site)  # its page analysis is merged: a worker may go
+
+        await asyncio.gather(merge_analysis(), self._check_links())
         await self._probe_extras()
         state.facts.pages = state.stats.pages
         state.engine.run("site", state.facts, site.url)
         state.stats.duration_s = time.monotonic() - started
         state.complete = True
 
-    async def settle(self, timeout: float | None = None) -> None:
+    async def settle(self, timeout: float | None = None, at: tuple[int, int] | None = None) -> None:
         """Merge the page analysis into the state (also after an interrupted crawl: the
-        worker still answers). ``timeout``: how long to wait for a busy worker."""
+        worker still answers). ``timeout``: how long to wait for a busy worker; ``at``: see
+        SiteState.absorb."""
         if not self._analysing:
             return
         self._analysing = False
         try:
             result = await asyncio.wait_for(self.analyzer.finish(self.state.site), timeout)
         except (AnalysisWorkerError, asyncio.TimeoutError) as exc:
-            self.state.engine.errors.append({"rule": "analysis", "url": self.state.site.url,
-                                             "error": f"page analysis lost: {type(exc).__name__}: {exc}"[:300]})
+            errors = self.state.engine.errors
+            errors.insert(at[1] if at else len(errors), {
+                "rule": "analysis", "url": self.state.site.url,
+                "error": f"page analysis lost: {type(exc).__name__}: {exc}"[:300]})
             return
-        self.state.absorb(result)
+        self.state.absorb(result, at)
 
     # ------------------------------------------------------------ pages
 

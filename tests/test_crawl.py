@@ -150,3 +150,30 @@ def test_extension_by_string_cuts_matches_urlsplit(url):
     path = urlsplit(url).path.lower()
     dot = path.rfind(".")
     assert _ext(url) == (path[dot:] if dot > path.rfind("/") else "")
+
+
+def test_page_analysis_merges_where_it_was_due_whatever_the_link_phase_recorded():
+    """The link phase runs while the worker sends the site's facts: the analysis's findings and
+    errors still come before the link phase's, as when the two ran one after the other."""
+    from govscan.analyze import AnalysisResult
+    from govscan.crawl import new_state
+    from govscan.facts import SiteFacts
+    from govscan.model import Finding
+
+    cfg = config.load(None, ("http://www.ceshi.gov.cn/",), None, dt.date(2026, 6, 30))
+    state = new_state(cfg.sites[0], cfg)
+
+    def finding(rule: str) -> Finding:
+        return Finding(url="http://www.ceshi.gov.cn/", rule=rule, fingerprint=rule, level="error",
+                       title=rule, message=rule)
+
+    state.engine.errors.append({"rule": "analysis", "url": "u", "error": "during the crawl"})
+    at = (len(state.engine.findings), len(state.engine.errors))
+    state.engine.findings.append(finding("dead-link"))
+    state.engine.errors.append({"rule": "dead-link", "url": "u", "error": "link phase"})
+    facts = SiteFacts(site=state.facts.site, pages=7)
+    state.absorb(AnalysisResult(facts=facts, findings=[finding("spam-injection")],
+                                errors=[{"rule": "extract", "url": "u", "error": "worker"}]), at)
+    assert [f.rule for f in state.engine.findings] == ["spam-injection", "dead-link"]
+    assert [e["error"] for e in state.engine.errors] == ["during the crawl", "worker", "link phase"]
+    assert state.facts is facts and state.facts.pages == 0  # the crawl's own fields stay
