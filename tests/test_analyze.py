@@ -294,7 +294,7 @@ def test_the_warm_up_page_analyses_cleanly():
     _warm_up(config, frozenset(), frozenset())  # and as the worker calls it
 
 
-def test_messages_are_unpickled_without_collections_and_the_collector_left_as_found():
+def test_unpickling_messages_pauses_the_collector_and_leaves_it_as_found():
     import gc
     import pickle
 
