@@ -98,11 +98,13 @@ def test_the_command_entry_freezes_the_heap_for_the_process_end(monkeypatch):
     assert result.exit_code == 0 and gc.get_freeze_count() == 0
 
 
-def test_the_crawling_process_does_not_import_tldextract():
+def test_the_crawling_process_does_not_import_what_only_analysis_needs():
     """tldextract imports requests and urllib3 (~0.1 s of every start): only page analysis
-    compares registered domains, and it imports tldextract when first needed."""
+    compares registered domains, and it imports tldextract when first needed; charset_normalizer
+    only when a body's charset has to be detected."""
     code = ("import sys, govscan.cli, govscan.run, govscan.fetch, govscan.crawl, govscan.rules;"
-            "govscan.rules.registry(); print('tldextract' in sys.modules, 'requests' in sys.modules);"
+            "govscan.rules.registry();"
+            "print(*(m in sys.modules for m in ('tldextract', 'requests', 'charset_normalizer')));"
             "from govscan.urls import registered_domain; print(registered_domain('www.beijing.gov.cn'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert out.stdout.split("\n")[:2] == ["False False", "beijing.gov.cn"]
+    assert out.stdout.split("\n")[:2] == ["False False False", "beijing.gov.cn"]
