@@ -94,7 +94,7 @@ class LinkRef:
     text: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkResult:
     """The outcome of requesting one distinct URL once in a run.
 
@@ -102,6 +102,9 @@ class LinkResult:
     (timeout, connect, dns, tls, too-many-redirects, protocol, blocked-private, ...);
     ``page_title``/``page_snippet`` keep a little of an HTML answer so that dead-link can
     judge soft 404s with its own options.
+
+    Slotted: a run keeps one per distinct URL (~90,000 on a 50,000-page site), 128 bytes each
+    instead of 352 with an instance dict.
     """
 
     url: str
