@@ -644,12 +644,13 @@ class Fetcher:
             is_html = bool(body) and status < 400 and _is_html(content_type, body)
             is_script = (not is_html and bool(body) and status < 400 and not for_link
                          and _is_script(content_type, current))
+            # a script answered without a type is analysed as one all the same
+            page_type = content_type if is_html else content_type or "application/javascript"
             if defer_text and (is_html or is_script):
                 # decoded where it is analysed: this process only passes the bytes on
                 kw = (page_kw or {}) if is_html else {}
                 job = PageJob(url=url, final_url=current, status=status, text=body, headers=headers,
-                              content_type=content_type if is_html else content_type or "application/javascript",
-                              encoding="", depth=kw.get("depth", 0), redirects=tuple(chain),
+                              content_type=page_type, encoding="", depth=kw.get("depth", 0), redirects=tuple(chain),
                               is_homepage=kw.get("is_homepage", False))
             elif is_html:
                 text, encoding = decode(body, content_type)
@@ -663,7 +664,7 @@ class Fetcher:
             elif is_script:
                 text, encoding = decode(body, content_type)
                 page = Page(url=url, final_url=current, status=status, text=text, headers=headers,
-                            content_type=content_type or "application/javascript", encoding=encoding,
+                            content_type=page_type, encoding=encoding,
                             redirects=tuple(chain))
             result = LinkResult(url=url, status=status, final_url=current, redirects=tuple(chain),
                                 content_type=sys.intern(content_type.split(";")[0].strip()) or None, method=method,

@@ -109,20 +109,15 @@ def normalize(text: str) -> str:
     return text
 
 
-_SPECIAL: re.Pattern | None = None
-
-
+@lru_cache(maxsize=1)
 def _special() -> re.Pattern:
     """A pattern that finds any character normalize drops but the plain space (whitespace,
     invisible ones) or folds (the table's; lower-casing makes none: only full-width capitals
     lower-case into the table, and they are in it themselves). Whitespace is all in the BMP."""
-    global _SPECIAL
-    if _SPECIAL is None:
-        table, _ = _fold()
-        spaces = [c for c in range(0x10000) if chr(c).isspace() and c != 0x20]
-        chars = sorted(set(table) | set(_INVISIBLE) | set(spaces))
-        _SPECIAL = re.compile("[" + "".join(re.escape(chr(c)) for c in chars) + "]")
-    return _SPECIAL
+    table, _ = _fold()
+    spaces = [c for c in range(0x10000) if chr(c).isspace() and c != 0x20]
+    chars = sorted(set(table) | set(_INVISIBLE) | set(spaces))
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in chars) + "]")
 
 
 @lru_cache(maxsize=8)
