@@ -142,13 +142,15 @@ def _collector_for_run():
     young collections run every GC_YOUNG_THRESHOLD allocations (~0.08 s in all). Forked
     analysis workers inherit both."""
     threshold = gc.get_threshold()
+    frozen_by_caller = gc.get_freeze_count() > 0  # then the caller unfreezes, when it will
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, threshold[1], threshold[2])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
-        gc.unfreeze()
+        if not frozen_by_caller:
+            gc.unfreeze()
 
 
 def run(config: RunConfig, options: RunOptions | None = None, jobs: int | None = None) -> Report:
