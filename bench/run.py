@@ -37,6 +37,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -437,6 +438,13 @@ def acceptance(results: list[Measure]) -> list[str]:
         lines.append(f"{small} pages: govscan wall ÷ linkinator = {g.wall_s / lk.wall_s:.2f} (bar ≤ 0.40), "
                      f"RSS ÷ linkinator = {g.peak_rss_mb / lk.peak_rss_mb:.2f} (bar ≤ 0.33)"
                      + (f", PSS ÷ linkinator = {g.peak_pss_mb / lk.peak_pss_mb:.2f}" if g.peak_pss_mb and lk.peak_pss_mb else ""))
+        # the runs of one round, next to each other in time, compared
+        ours = [r for r in results if r.pages_site == small and r.tool == "govscan"]
+        theirs = [r for r in results if r.pages_site == small and r.tool == "linkinator" and not r.timed_out]
+        rounds = [a.wall_s / b.wall_s for a, b in zip(ours, theirs)]
+        if len(rounds) > 1:
+            lines.append(f"{small} pages, round by round: govscan wall ÷ linkinator = "
+                         + " ".join(f"{x:.2f}" for x in rounds) + f" (median {statistics.median(rounds):.2f})")
     big = sorted({r.pages_site for r in results})[-1] if results else None
     gb = by.get((big, "govscan"))
     if g and gb and big != small:
@@ -504,8 +512,10 @@ def main(argv: list[str] | None = None) -> int:
             root, manifest = ensure_site(size, args.regenerate)
             nginx.start(root)
             tools = args.tools if i == 0 else args.big_tools
-            for tool in [t.strip() for t in tools.split(",") if t.strip()]:
-                for _ in range(max(1, args.repeat)):
+            # Rounds of one run per tool, not each tool's runs in a row: a shared machine's speed
+            # drifts over minutes, and should then weigh on every tool alike.
+            for _ in range(max(1, args.repeat)):
+                for tool in [t.strip() for t in tools.split(",") if t.strip()]:
                     m = runners[tool](size, manifest)
                     results.append(m)
                     log(f"{tool} on {size} pages: {m.wall_s:.1f} s, {m.peak_rss_mb:.0f} MB, exit {m.exit_code}"

@@ -74,3 +74,28 @@ def test_tiny_site_structure_and_determinism(tmp_path):
 
     gen.generate(tmp_path / "b", pages=120, seed=7)
     assert _digest(site) == _digest(tmp_path / "b")
+
+
+def _bench_run():
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_acceptance_compares_best_runs_and_each_round():
+    """bench/run.py's acceptance lines: each tool's fastest run, then the runs of each round
+    (the tools alternate, so a round's runs saw the same machine)."""
+    bench = _bench_run()
+
+    def run(tool, size, wall, rss):
+        return bench.Measure(tool, size, [tool], wall_s=wall, peak_rss_mb=rss, exit_code=0)
+
+    results = [run("govscan", 5000, 4.0, 150), run("linkinator", 5000, 13.0, 600),
+               run("govscan", 5000, 5.0, 152), run("linkinator", 5000, 12.5, 560),
+               run("govscan", 50000, 40.0, 285)]
+    lines = bench.acceptance(results)
+    assert lines[0].startswith("5000 pages: govscan wall ÷ linkinator = 0.32 (bar ≤ 0.40), RSS ÷ linkinator = 0.27")
+    assert lines[1] == "5000 pages, round by round: govscan wall ÷ linkinator = 0.31 0.40 (median 0.35)"
+    assert lines[2].startswith("50000 pages: govscan RSS ÷ its 5000-page RSS = 1.90 (bar ≤ 2.00)")
