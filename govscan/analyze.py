@@ -18,6 +18,7 @@ rule may judge. Page findings and SiteFacts stay with the site's :class:`SiteAna
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -326,6 +327,19 @@ def _warm_up(config: RunConfig, only: frozenset[str], skip: frozenset[str]) -> N
         pass
 
 
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """``gc.freeze()`` for the block: what is alive now stays out of garbage collections. A
+    caller that froze objects already unfreezes them itself, when it will."""
+    frozen_by_caller = gc.get_freeze_count() > 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_by_caller:
+            gc.unfreeze()
+
+
 class AnalysisWorkerError(RuntimeError):
     """The worker could not analyse: it died, or the operation failed there."""
 
@@ -469,26 +483,19 @@ class ProcessAnalyzer:
         self.local = LocalAnalyzer(config, only, skip)
         self.slots: list[_Slot] = []
         # Objects alive now stay out of the workers' garbage collections, which would otherwise
-        # touch (and so copy) every page of memory they share with this process. A caller that
-        # froze them already (govscan.run, for the whole run) unfreezes them itself.
-        frozen_by_caller = gc.get_freeze_count() > 0
-        gc.freeze()
-        try:
-            with warnings.catch_warnings():
-                # Python 3.12+ warns when forking a process that runs other threads (a library
-                # caller's): a worker only analyses pages and takes no lock those threads hold.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                for _ in range(max(1, processes)):
-                    ours, theirs = socket.socketpair()
-                    process = context.Process(  # forked now, while this process has no event loop of ours
-                        target=_worker_main, name="govscan-analysis", daemon=True,
-                        args=(theirs, [slot.sock for slot in self.slots] + [ours], config, only, skip))
-                    process.start()
-                    theirs.close()
-                    self.slots.append(_Slot(process, ours))
-        finally:
-            if not frozen_by_caller:
-                gc.unfreeze()
+        # touch (and so copy) every page of memory they share with this process.
+        with frozen_heap(), warnings.catch_warnings():
+            # Python 3.12+ warns when forking a process that runs other threads (a library
+            # caller's): a worker only analyses pages and takes no lock those threads hold.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for _ in range(max(1, processes)):
+                ours, theirs = socket.socketpair()
+                process = context.Process(  # forked now, while this process has no event loop of ours
+                    target=_worker_main, name="govscan-analysis", daemon=True,
+                    args=(theirs, [slot.sock for slot in self.slots] + [ours], config, only, skip))
+                process.start()
+                theirs.close()
+                self.slots.append(_Slot(process, ours))
         self.assigned: dict[str, _Slot] = {}
         self.lost: dict[str, str] = {}     # site id -> why its worker's facts were lost
         self.expected = len(config.sites)

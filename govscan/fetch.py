@@ -283,6 +283,9 @@ class Fetcher:
         self._unannotated: dict[str, list[str]] = {}
         self._prefetch: collections.deque[str] = collections.deque()
         self._prefetchers = 0
+        # half the slots one host allows: 8 kept up with a polite crawl, not with a server
+        # of one's own at 64 in flight (a thousand images then waited for the link phase)
+        self._prefetch_limit = max(PREFETCH_WORKERS, min(settings.concurrency, settings.per_host) // 2)
 
     async def aclose(self) -> None:
         # Background checks and robots loads outlive an interrupted crawl: end them first.
@@ -405,10 +408,7 @@ class Fetcher:
         if url in self._table or len(self._prefetch) >= PREFETCH_QUEUE:
             return
         self._prefetch.append(url)
-        # half the slots one host allows: 8 kept up with a polite crawl, not with a server
-        # of one's own at 64 in flight (a thousand images then waited for the link phase)
-        workers = max(PREFETCH_WORKERS, min(self.settings.concurrency, self.settings.per_host) // 2)
-        if self._prefetchers < workers:
+        if self._prefetchers < self._prefetch_limit:
             self._prefetchers += 1
             self._spawn(self._prefetch_worker())
 

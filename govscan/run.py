@@ -17,7 +17,7 @@ from typing import Any, Mapping
 import httpx
 
 from govscan import aio
-from govscan.analyze import LocalAnalyzer, make_analyzer
+from govscan.analyze import LocalAnalyzer, frozen_heap, make_analyzer
 from govscan.config import RunConfig
 from govscan.crawl import SiteCrawl, SiteState, cancel_all, new_state
 from govscan.fetch import ConnectRule, Fetcher
@@ -142,15 +142,12 @@ def _collector_for_run():
     young collections run every GC_YOUNG_THRESHOLD allocations (~0.08 s in all). Forked
     analysis workers inherit both."""
     threshold = gc.get_threshold()
-    frozen_by_caller = gc.get_freeze_count() > 0  # then the caller unfreezes, when it will
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, threshold[1], threshold[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
-        if not frozen_by_caller:
-            gc.unfreeze()
+    with frozen_heap():
+        gc.set_threshold(GC_YOUNG_THRESHOLD, threshold[1], threshold[2])
+        try:
+            yield
+        finally:
+            gc.set_threshold(*threshold)
 
 
 def run(config: RunConfig, options: RunOptions | None = None, jobs: int | None = None) -> Report:
